@@ -1,0 +1,1 @@
+"""In-game bridges that place generated trees; never imports torch."""

@@ -1,0 +1,1 @@
+"""Networks, the masking schedule, the text encoder and TreePipeline (the only sampler)."""

@@ -1,0 +1,1 @@
+"""The websocket generation service (protocol and app); it calls TreePipeline."""

@@ -1,0 +1,1 @@
+"""Training: the procedural corpus, datasets, the LightningModule and evaluation."""

@@ -1,0 +1,1 @@
+"""Procedural trees that reproduce vanilla Minecraft (Java 1.21) tree features."""

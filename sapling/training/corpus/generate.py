@@ -1,0 +1,85 @@
+"""``generate_tree``: run one registered tree type for a seed and package the result."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+
+from sapling.blocks import BlockVocab, block_kind
+from sapling.errors import StructureError
+from sapling.structure import SIZES, bucket_for
+from sapling.training.corpus.base import REGISTRY, CorpusTree, TreeCanvas, canvas_to_structure
+
+# Bumped whenever a grower changes its output for a given seed (recorded in dataset manifests).
+GENERATOR_VERSION = 1
+
+
+def tree_types() -> list[str]:
+    """Names of all registered tree types (importing the grower modules registers them)."""
+    from sapling.training.corpus import growers  # noqa: F401  (registers every type)
+
+    return sorted(REGISTRY)
+
+
+def _ground_patch(canvas: TreeCanvas, block: str, rng: random.Random) -> None:
+    """A small ground patch at y = -1 under every trunk-base log (plus a ring around it)."""
+    base = [(x, z) for (x, y, z), s in canvas.blocks.items() if y == 0 and block_kind(s) == "log"]
+    if not base:
+        return
+    cells = set()
+    for x, z in base:
+        for dx in (-1, 0, 1):
+            for dz in (-1, 0, 1):
+                cells.add((x + dx, z + dz))
+    for x, z in sorted(cells):
+        if (x, -1, z) not in canvas.blocks:
+            canvas.set((x, -1, z), block)
+
+
+def generate_tree(
+    tree_type: str,
+    seed: int,
+    ground: bool = True,
+    vocab: BlockVocab | None = None,
+    size: str | None = None,
+) -> CorpusTree:
+    """Grow one tree of ``tree_type`` deterministically from ``seed``.
+
+    The structure is placed in ``size`` (default: the smallest bucket that holds
+    it), trunk base centred on the floor. Raises ``StructureError`` for an unknown
+    type or a tree that fits no bucket.
+    """
+    types = tree_types()
+    if tree_type not in REGISTRY:
+        raise StructureError(f"unknown tree type {tree_type!r}; choose one of: {', '.join(types)}")
+    spec = REGISTRY[tree_type]
+    rng = random.Random(f"{tree_type}:{seed}")
+    canvas = TreeCanvas()
+    attrs: dict[str, Any] = dict(spec.grow(rng, canvas) or {})
+    if ground:
+        _ground_patch(canvas, attrs.pop("ground", spec.ground), rng)
+    structure = canvas_to_structure(canvas, vocab).crop()
+    bucket = size or bucket_for(structure.shape)
+    if bucket is None:
+        raise StructureError(f"{tree_type} seed {seed} is {structure.shape}, larger than every size bucket")
+    structure = structure.place_in(bucket)
+    kinds = structure.kinds()
+    nz = np.argwhere(kinds > 0)
+    attrs.setdefault("decorations", [])
+    attrs.update(
+        type=tree_type,
+        species=spec.species,
+        seed=seed,
+        biome=attrs.get("biome", spec.biome),
+        size=bucket,
+        height=int(nz[:, 1].max() - structure.origin[1] + 1) if len(nz) else 0,
+        width=int(max(np.ptp(nz[:, 0]), np.ptp(nz[:, 2])) + 1) if len(nz) else 0,
+        leaf_count=int(np.count_nonzero(kinds == 2)),
+    )
+    structure.metadata.update({"tree_type": tree_type, "seed": seed})
+    return CorpusTree(structure, attrs)
+
+
+__all__ = ["GENERATOR_VERSION", "SIZES", "generate_tree", "tree_types"]
