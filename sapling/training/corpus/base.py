@@ -120,3 +120,93 @@ def register(name: str, species: str, biome: str | None = None, ground: str = "g
 def canvas_to_structure(canvas: TreeCanvas, vocab: BlockVocab | None = None, **metadata: Any) -> Structure:
     """The canvas as a ``Structure`` over the model vocabulary, origin at the trunk base."""
     return Structure.from_blocks(canvas.blocks, vocab or BlockVocab.default(), origin=(0, 0, 0), metadata=metadata)
+
+
+# --- shared foliage placers and decorators (vanilla names in comments) ---
+
+# Horizontal directions as (dx, dz) with the vine face that points back at the support.
+# A vine west of its support has east=true, and so on.
+HORIZONTAL = {"north": (0, -1), "south": (0, 1), "west": (-1, 0), "east": (1, 0)}
+OPPOSITE = {"north": "south", "south": "north", "west": "east", "east": "west"}
+
+
+def vine_state(face: str) -> str:
+    """A vine attached to its support on ``face`` (the support lies in direction ``face``)."""
+    props = {f: "false" for f in ("east", "north", "south", "up", "west")}
+    props[face] = "true"
+    return "minecraft:vine[" + ",".join(f"{k}={props[k]}" for k in sorted(props)) + "]"
+
+
+def leaves_row(
+    canvas: TreeCanvas, rng: random.Random, center: Pos, radius: int, dy: int,
+    giant: bool = False, skip=None, block: str | None = None,
+) -> None:
+    """Vanilla ``FoliagePlacer.placeLeavesRow``: a square of leaves at ``center.y + dy``.
+
+    ``skip(rng, dx, dy, dz, radius, giant)`` with dx, dz >= 0 decides which corner-ish
+    spots stay empty (each foliage placer has its own rule). A giant (2x2) trunk's
+    square extends one block further in +x and +z.
+    """
+    extra = 1 if giant else 0
+    cx, cy, cz = center
+    for x in range(-radius, radius + 1 + extra):
+        for z in range(-radius, radius + 1 + extra):
+            # Vanilla normalises offsets of the 2x2 case so the square is symmetric.
+            ax = abs(x - 1) if giant and x > 0 else abs(x)
+            az = abs(z - 1) if giant and z > 0 else abs(z)
+            if skip is not None and skip(rng, ax, dy, az, radius, giant):
+                continue
+            canvas.leaves((cx + x, cy + dy, cz + z), block)
+
+
+def blob_skip(rng: random.Random, dx: int, dy: int, dz: int, radius: int, giant: bool) -> bool:
+    """``BlobFoliagePlacer.shouldSkipLocation``: corners skipped, always on the top layer."""
+    return dx == radius and dz == radius and (rng.randrange(2) == 0 or dy == 0)
+
+
+def blob_foliage(
+    canvas: TreeCanvas, rng: random.Random, attach: Pos, radius: int = 2, height: int = 3,
+    offset: int = 0, giant: bool = False, block: str | None = None,
+) -> None:
+    """``BlobFoliagePlacer``: layers from ``offset`` down to ``offset - height`` around ``attach``.
+
+    ``attach`` is the trunk top's foliage attachment (one above the last log for a
+    straight trunk). Layer radius = max(radius - 1 - dy / 2, 0), Java integer division.
+    """
+    for dy in range(offset, offset - height - 1, -1):
+        r = max(radius - 1 - int(dy / 2), 0)
+        leaves_row(canvas, rng, attach, r, dy, giant, blob_skip, block)
+
+
+def hanging_vine(canvas: TreeCanvas, pos: Pos, face: str, length: int = 4) -> None:
+    """``TreeDecorator.Context`` vine drop: a vine at ``pos`` and up to ``length`` more below, while air."""
+    x, y, z = pos
+    if not canvas.place_if_air(pos, vine_state(face)):
+        return
+    for i in range(1, length + 1):
+        if not canvas.place_if_air((x, y - i, z), vine_state(face)):
+            break
+
+
+def leaf_vines(canvas: TreeCanvas, rng: random.Random, probability: float = 0.25) -> bool:
+    """``LeaveVineDecorator``: from each leaf, a hanging vine on each free side with ``probability``."""
+    placed = False
+    for (x, y, z) in sorted(canvas.positions("leaves")):
+        for face, (dx, dz) in HORIZONTAL.items():
+            pos = (x - dx, y, z - dz)  # the vine hangs on the side opposite to ``face``
+            if rng.random() < probability and canvas.is_air(pos):
+                hanging_vine(canvas, pos, face)
+                placed = True
+    return placed
+
+
+def trunk_vines(canvas: TreeCanvas, rng: random.Random) -> bool:
+    """``TrunkVineDecorator``: each free side of each log gets a vine with probability 2/3."""
+    placed = False
+    for (x, y, z) in sorted(canvas.positions("log")):
+        for face, (dx, dz) in HORIZONTAL.items():
+            if rng.randrange(3) > 0:
+                pos = (x - dx, y, z - dz)
+                if canvas.place_if_air(pos, vine_state(face)):
+                    placed = True
+    return placed
