@@ -23,3 +23,15 @@ class SchematicError(SaplingError):
 
 class ConfigError(SaplingError):
     """A bad configuration file, key or value."""
+
+
+class ModelError(SaplingError):
+    """A model part that cannot be loaded or used (missing text encoder, bad checkpoint, ...)."""
+
+
+class DatasetError(SaplingError):
+    """A dataset folder, captions file or build request that is missing, malformed or invalid."""
+
+
+class GenerationError(SaplingError):
+    """A generation request that cannot be served (bad prompt, size, steps, sample count, ...)."""
