@@ -1,8 +1,411 @@
-"""The Typer app (being built by the foundation issue)."""
-import typer
+"""The ``sapling`` command line: a thin Typer layer that parses, delegates and reports.
 
-app = typer.Typer()
+Every command imports its domain module inside the function, so ``sapling --help``
+stays fast and never imports torch.
+
+Errors: a user error (any ``SaplingError``, a missing or unreadable file, a bad
+flag) is printed as one line, ``error: ...``, on stderr. ``SaplingError`` and file
+errors exit with 1, usage errors (bad flag, missing argument) with click's usual 2.
+The global ``--debug`` flag (or ``SAPLING_DEBUG=1``) lets the exception through with
+its traceback. Anything else is a bug and always keeps its traceback. The rule lives
+in the root group (``SaplingGroup``), so it holds for every command, whether the app
+runs from ``main()`` or from a test's ``CliRunner``.
+"""
+
+import errno
+import json
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Iterator, NoReturn, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from sapling import __version__
+from sapling.errors import SaplingError, SchematicError
+
+if TYPE_CHECKING:  # only for annotations; importing these at run time would slow --help
+    from sapling.structure import Structure
+
+_DEBUG_KEY = "sapling.debug"
+# Typer may vendor its own copy of click, so take click's UsageError from Typer's
+# BadParameter rather than from the `click` package.
+_UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    """Print one ``error: ...`` line on stderr and exit with ``code``."""
+    typer.echo("error: " + " ".join(message.split()), err=True)
+    raise typer.Exit(code)
+
+
+def _os_message(exc: OSError) -> str:
+    """``FileNotFoundError(2, 'No such file or directory', 'x')`` -> ``"x: no such file or directory"``."""
+    if exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror[0].lower()}{exc.strerror[1:]}"
+    return str(exc)
+
+
+@contextmanager
+def _user_errors(ctx: typer.Context) -> Iterator[None]:
+    """Turn user errors raised inside the block into one line on stderr (see module docstring)."""
+    try:
+        yield
+    except _UsageError as exc:
+        # `sapling` alone prints the help (NoArgsIsHelpError): not an error.
+        if ctx.meta.get(_DEBUG_KEY) or type(exc).__name__ == "NoArgsIsHelpError":
+            raise
+        where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+        _fail(f"{exc.format_message()} (see '{where} --help')", code=exc.exit_code)
+    except SaplingError as exc:
+        if ctx.meta.get(_DEBUG_KEY):
+            raise
+        _fail(str(exc) or type(exc).__name__)
+    except OSError as exc:
+        if ctx.meta.get(_DEBUG_KEY) or exc.errno == errno.EPIPE:
+            raise  # typer handles a closed pipe (`sapling info x | head`) quietly
+        _fail(_os_message(exc))
+
+
+class SaplingGroup(TyperGroup):
+    """The root command group: applies the one-line error rule to every command.
+
+    ``parse_args`` covers bad top-level flags; ``invoke`` covers everything a
+    subcommand does, including parsing its own arguments.
+    """
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        with _user_errors(ctx):
+            return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        with _user_errors(ctx):
+            return super().invoke(ctx)
+
+
+app = typer.Typer(
+    name="sapling",
+    cls=SaplingGroup,
+    help="Sapling: text-to-tree generation for Minecraft.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Bugs keep a plain Python traceback; user errors never reach this handler.
+    pretty_exceptions_enable=False,
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"sapling {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", envvar="SAPLING_DEBUG", help="Show the full traceback of an error."),
+    ] = False,
+) -> None:
+    """Sapling: text-to-tree generation for Minecraft.
+
+    Trees are block structures read from and written to .schem (WorldEdit), .nbt
+    (structure blocks) and .litematic (Litematica) files.
+    """
+    ctx.meta[_DEBUG_KEY] = debug
+
+
+# --- helpers shared by the commands ---
+
+def _require_file(path: Path) -> None:
+    """Fail early with a clear message for a path that is not a readable file."""
+    if not path.exists():
+        raise SchematicError(f"{path}: no such file")
+    if not path.is_file():
+        raise SchematicError(f"{path}: not a file")
+
+
+def _check_output_format(path: Path) -> None:
+    """Reject an output path whose extension names no schematic format, before any work."""
+    from sapling.schematic import FORMATS
+
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        accepted = ", ".join("." + f for f in FORMATS)
+        shown = f"'.{suffix}'" if suffix else "no extension"
+        raise SchematicError(f"{path}: cannot tell the format from {shown}; use one of {accepted}")
+
+
+def _progress() -> Any:
+    """A rich progress bar on stderr; it disappears when done, so stdout stays clean.
+
+    Off when stderr is not a terminal: a log or a pipe would only get blank lines.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def _read_all(files: list[Path], what: str = "reading") -> list["Structure"]:
+    """Read every file, with a progress bar; the first bad file stops with its error."""
+    from sapling.schematic import read_structure
+
+    for f in files:
+        _require_file(f)
+    structures = []
+    with _progress() as bar:
+        task = bar.add_task(what, total=len(files))
+        for f in files:
+            bar.update(task, description=f"{what} {f.name}")
+            structures.append(read_structure(f))
+            bar.advance(task)
+    return structures
+
+
+# --- info ---
+
+@dataclass(frozen=True)
+class StructureSummary:
+    """What ``sapling info`` reports about one structure.
+
+    ``size`` is ``(X, Y, Z)``; ``origin`` is the trunk base in grid coordinates;
+    ``kinds``, ``species`` and ``palette`` count blocks, most frequent first
+    (``kinds`` lists every non-air kind, ``species`` only those present,
+    ``palette`` every state of the file's palette, air included).
+    """
+
+    size: tuple[int, int, int]
+    origin: tuple[int, int, int]
+    blocks: int
+    kinds: dict[str, int]
+    species: dict[str, int]
+    palette: dict[str, int]
+    metadata: dict[str, Any]
+
+
+def summarize(structure: "Structure") -> StructureSummary:
+    """Counts of a structure by kind, species and palette state (pure)."""
+    import numpy as np
+
+    from sapling.blocks import KINDS
+
+    vocab = structure.vocab
+    per_id = np.bincount(structure.blocks.ravel(), minlength=len(vocab))
+    per_kind = np.bincount(vocab.kind_ids.astype(np.int64), weights=per_id, minlength=len(KINDS))
+    species: dict[str, int] = {}
+    for block_id, sp in enumerate(vocab.species):
+        if sp is not None and per_id[block_id]:
+            species[sp] = species.get(sp, 0) + int(per_id[block_id])
+
+    def by_count(counts: dict[str, int]) -> dict[str, int]:
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    return StructureSummary(
+        size=structure.shape,
+        origin=structure.origin,
+        blocks=structure.num_blocks,
+        kinds=by_count({k: int(per_kind[i]) for i, k in enumerate(KINDS) if k != "air"}),
+        species=by_count(species),
+        palette=by_count({s: int(per_id[i]) for i, s in enumerate(vocab.states)}),
+        metadata=dict(structure.metadata),
+    )
+
+
+def _format_summary(path: Path, s: StructureSummary) -> str:
+    def counts(d: dict[str, int]) -> str:
+        return ", ".join(f"{k} {n}" for k, n in d.items() if n) or "none"
+
+    width = len(str(max(s.palette.values(), default=0)))
+    lines = [
+        str(path),
+        f"  size     {s.size[0]} x {s.size[1]} x {s.size[2]}  (X x Y x Z, y up)",
+        f"  origin   {s.origin}  (trunk base, grid coordinates)",
+        f"  blocks   {s.blocks} (not air)",
+        f"  kinds    {counts(s.kinds)}",
+        f"  species  {counts(s.species)}",
+        f"  palette  {len(s.palette)} states",
+        *(f"    {n:>{width}}  {state}" for state, n in s.palette.items()),
+    ]
+    if s.metadata:
+        lines.append("  metadata")
+        lines += [f"    {k}: {json.dumps(v, default=str)}" for k, v in s.metadata.items()]
+    return "\n".join(lines)
+
+
+@app.command()
+def info(
+    file: Annotated[Path, typer.Argument(help="A .schem, .nbt or .litematic file.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+) -> None:
+    """Show a structure's size, origin, block counts by kind and species, and palette."""
+    from sapling.schematic import read_structure
+
+    _require_file(file)
+    summary = summarize(read_structure(file))
+    if as_json:
+        typer.echo(json.dumps({"file": str(file), **asdict(summary)}, indent=2, default=str))
+    else:
+        typer.echo(_format_summary(file, summary))
+
+
+# --- convert ---
+
+@app.command()
+def convert(
+    src: Annotated[Path, typer.Argument(help="Input: .schem, .nbt or .litematic.", show_default=False)],
+    dst: Annotated[Path, typer.Argument(help="Output; its extension picks the format.", show_default=False)],
+) -> None:
+    """Convert a structure between formats; every block and the origin are kept."""
+    from sapling.schematic import read_structure, write_structure
+
+    _check_output_format(dst)
+    _require_file(src)
+    structure = read_structure(src)
+    written = write_structure(structure, dst)
+    x, y, z = structure.shape
+    typer.echo(f"wrote {written} ({x}x{y}x{z}, {structure.num_blocks} blocks, origin {structure.origin})")
+
+
+# --- preview ---
+
+@app.command()
+def preview(
+    files: Annotated[list[Path], typer.Argument(help="Structure files to draw, one tile each.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="PNG file to write.", show_default=False)],
+    columns: Annotated[
+        Optional[int], typer.Option("--columns", min=1, help="Tiles per row (default: about square).")
+    ] = None,
+) -> None:
+    """Draw one or more structures into a single PNG, one captioned tile each."""
+    from sapling.render import save_preview
+
+    structures = _read_all(files)
+    with _progress() as bar:
+        bar.add_task(f"rendering {len(structures)} structure(s)", total=None)
+        written = save_preview(structures, out, captions=[f.name for f in files], columns=columns)
+    typer.echo(f"wrote {written} ({len(structures)} structure(s))")
+
+
+# ===========================================================================
+# NOT BUILT YET. Each command below only names its feature and exits with 2.
+# The issue that builds a feature replaces its placeholder here (and its line
+# in README.md); keep the command names, they are the design's interface.
+# ===========================================================================
+
+NOT_BUILT_EXIT = 2
+# Placeholders take any arguments, so a command line written for the finished
+# command gets the "not built yet" line rather than a usage error.
+_ANY_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def _not_built(command: str, feature: str) -> NoReturn:
+    typer.echo(f"error: 'sapling {command}' is not built yet ({feature})", err=True)
+    raise typer.Exit(NOT_BUILT_EXIT)
+
+
+@app.command(context_settings=_ANY_ARGS)
+def generate() -> None:
+    """Generate trees from a text prompt (not built yet)."""
+    _not_built("generate", "text-to-tree generation comes with the model")
+
+
+@app.command(context_settings=_ANY_ARGS)
+def train() -> None:
+    """Train a model from a YAML recipe (not built yet)."""
+    _not_built("train", "training comes with the model")
+
+
+@app.command(context_settings=_ANY_ARGS)
+def evaluate() -> None:
+    """Score a checkpoint's samples with the quality metrics (not built yet)."""
+    _not_built("evaluate", "evaluation comes with the model")
+
+
+@app.command(context_settings=_ANY_ARGS)
+def postprocess() -> None:
+    """Prune or repair a structure file (not built yet)."""
+    _not_built("postprocess", "prune/repair post-processing from the command line")
+
+
+@app.command(context_settings=_ANY_ARGS)
+def serve() -> None:
+    """Run the websocket generation server (not built yet)."""
+    _not_built("serve", "the websocket server")
+
+
+@app.command(context_settings=_ANY_ARGS)
+def bridge() -> None:
+    """Connect a running Minecraft world: java (RCON) or bedrock (not built yet)."""
+    _not_built("bridge", "the in-game bridge")
+
+
+@app.command(context_settings=_ANY_ARGS)
+def place() -> None:
+    """Place a structure into a running world (not built yet)."""
+    _not_built("place", "placing into a world comes with the bridge")
+
+
+@app.command(context_settings=_ANY_ARGS)
+def undo() -> None:
+    """Remove the blocks the last placement put into a world (not built yet)."""
+    _not_built("undo", "undo comes with the bridge")
+
+
+dataset_app = typer.Typer(
+    name="dataset",
+    help="Build, import, export and inspect training datasets.",
+    no_args_is_help=True,
+)
+app.add_typer(dataset_app)
+
+
+@dataset_app.command("build", context_settings=_ANY_ARGS)
+def dataset_build() -> None:
+    """Build dataset shards from the procedural tree corpus (not built yet)."""
+    _not_built("dataset build", "dataset shards")
+
+
+@dataset_app.command("import", context_settings=_ANY_ARGS)
+def dataset_import() -> None:
+    """Import user schematics with captions into a dataset (not built yet)."""
+    _not_built("dataset import", "importing schematics into a dataset")
+
+
+@dataset_app.command("export", context_settings=_ANY_ARGS)
+def dataset_export() -> None:
+    """Export dataset entries as schematic files (not built yet)."""
+    _not_built("dataset export", "exporting a dataset")
+
+
+@dataset_app.command("stats", context_settings=_ANY_ARGS)
+def dataset_stats() -> None:
+    """Print statistics of a dataset (not built yet)."""
+    _not_built("dataset stats", "dataset statistics")
+
+
+# ===========================================================================
 
 
 def main() -> None:
-    app()
+    """Entry point of the ``sapling`` console script and ``python -m sapling``.
+
+    The one-line error rule is applied by ``SaplingGroup`` around every command,
+    so it holds here and under ``typer.testing.CliRunner`` alike.
+    """
+    app(prog_name="sapling")

@@ -210,3 +210,139 @@ def trunk_vines(canvas: TreeCanvas, rng: random.Random) -> bool:
                 if canvas.place_if_air(pos, vine_state(face)):
                     placed = True
     return placed
+
+
+# --- trunk placer, beehive decorator and leaf-density measure shared by several types ---
+
+
+def straight_trunk(canvas: TreeCanvas, height: int, wood: str | None = None) -> Pos:
+    """``StraightTrunkPlacer``: ``height`` logs up from the base.
+
+    Returns the foliage attachment, the block above the top log (as in vanilla).
+    """
+    for y in range(height):
+        canvas.log((0, y, 0), wood=wood)
+    return (0, height, 0)
+
+
+BEE_NEST = "minecraft:bee_nest[facing=south,honey_level=0]"
+
+
+def beehive(canvas: TreeCanvas, rng: random.Random, probability: float) -> bool:
+    """``BeehiveDecorator``: with ``probability``, a bee nest facing south beside a log.
+
+    The nest goes one below the lowest leaves (at least one above the lowest log),
+    east, south or west of a log at that height, into air whose south side is air
+    too (the bees' way out). Returns whether a nest was placed.
+    """
+    if rng.random() >= probability:
+        return False
+    logs = sorted(canvas.positions("log"), key=lambda p: (p[1], p[0], p[2]))
+    if not logs:
+        return False
+    leaves = canvas.positions("leaves")
+    low_log, top_log = logs[0][1], logs[-1][1]
+    if leaves:
+        y = max(min(p[1] for p in leaves) - 1, low_log + 1)
+    else:
+        y = min(low_log + 1 + rng.randrange(3), top_log)
+    spots = [
+        (x + dx, y, z + dz)
+        for (x, ly, z) in logs if ly == y
+        for dx, dz in (HORIZONTAL["east"], HORIZONTAL["south"], HORIZONTAL["west"])
+    ]
+    rng.shuffle(spots)
+    south = HORIZONTAL["south"]
+    for (x, y, z) in spots:
+        if canvas.is_air((x, y, z)) and canvas.is_air((x + south[0], y, z + south[1])):
+            canvas.set((x, y, z), BEE_NEST)
+            return True
+    return False
+
+
+def crown_fill(canvas: TreeCanvas) -> float:
+    """Fraction of the leaves' bounding box taken by leaves or logs (0 without leaves).
+
+    A measure of how full the foliage is, comparable between trees of one type
+    (growers turn it into a word with ``density_word`` and per-type thresholds).
+    """
+    leaves = canvas.positions("leaves")
+    if not leaves:
+        return 0.0
+    lo = [min(p[i] for p in leaves) for i in range(3)]
+    hi = [max(p[i] for p in leaves) for i in range(3)]
+    volume = (hi[0] - lo[0] + 1) * (hi[1] - lo[1] + 1) * (hi[2] - lo[2] + 1)
+    logs = sum(
+        1 for (x, y, z) in canvas.positions("log")
+        if lo[0] <= x <= hi[0] and lo[1] <= y <= hi[1] and lo[2] <= z <= hi[2]
+    )
+    return (len(leaves) + logs) / volume
+
+
+def density_word(fill: float, sparse_below: float, dense_above: float) -> str:
+    """``"sparse"``, ``"normal"`` or ``"dense"`` for a ``crown_fill`` value."""
+    if fill < sparse_below:
+        return "sparse"
+    return "dense" if fill > dense_above else "normal"
+
+
+# --- face-connected steps, leaf decay and ground clipping (tropical and special growers) ---
+
+
+def face_path(start: Pos, end: Pos) -> list[Pos]:
+    """The cells from ``start`` (excluded) to ``end`` (included), one face step at a time: y, then x, then z.
+
+    Several vanilla placers step diagonally (acacia's lean, mangrove and azalea
+    branches, mega jungle limbs), which leaves logs touching only at an edge. The
+    corpus keeps trees face-connected, so a diagonal step becomes a small stair:
+    the log goes up (or down) first, then sideways.
+    """
+    x, y, z = start
+    ex, ey, ez = end
+    cells = []
+    while y != ey:
+        y += 1 if ey > y else -1
+        cells.append((x, y, z))
+    while x != ex:
+        x += 1 if ex > x else -1
+        cells.append((x, y, z))
+    while z != ez:
+        z += 1 if ez > z else -1
+        cells.append((x, y, z))
+    return cells
+
+
+_FACE_STEPS = ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1))
+
+
+def drop_decaying_leaves(canvas: TreeCanvas, max_distance: int = 6) -> int:
+    """Remove the non-persistent leaves the game would decay; returns how many went.
+
+    Vanilla computes each leaf's ``distance`` (face steps through leaves to a log)
+    after growing a tree, and leaves beyond 6 decay on the next random ticks. Some
+    placers (mega jungle, cherry) do produce such leaves; the corpus shows the tree
+    as it stands once they are gone. Removing them leaves every other distance as it
+    was, since a path of at most 6 steps only runs through leaves at most 6 away.
+    """
+    blocks = canvas.blocks
+    dist = {p: 0 for p in canvas.positions("log")}
+    frontier = list(dist)
+    for d in range(1, max_distance + 1):
+        nxt = []
+        for (x, y, z) in frontier:
+            for dx, dy, dz in _FACE_STEPS:
+                q = (x + dx, y + dy, z + dz)
+                if q not in dist and q in blocks and block_kind(blocks[q]) == "leaves":
+                    dist[q] = d
+                    nxt.append(q)
+        frontier = nxt
+    far = [p for p, s in blocks.items() if p not in dist and block_kind(s) == "leaves" and "persistent=true" not in s]
+    for p in far:
+        del blocks[p]
+    return len(far)
+
+
+def clip_decorations(canvas: TreeCanvas, floor: int = 0) -> None:
+    """Drop decorations below ``floor``: vines and moss stop at the ground, which the canvas does not hold yet."""
+    for p in [p for p, s in canvas.blocks.items() if p[1] < floor and block_kind(s) == "decoration"]:
+        del canvas.blocks[p]
