@@ -117,6 +117,7 @@ _DECORATION_SPECIES = {
 }
 
 
+@lru_cache(maxsize=65536)  # pure; corpus growers ask it for every canvas block
 def block_kind(state: str) -> str:
     """One of ``KINDS`` for any block state (unknown blocks are ``"other"``).
 

@@ -1,0 +1,385 @@
+import json
+import random
+
+import numpy as np
+import pytest
+
+from sapling.blocks import BlockVocab
+from sapling.errors import DatasetError, SaplingError
+from sapling.structure import SIZES
+from sapling.training.corpus.base import REGISTRY, TreeType, blob_foliage, leaf_vines, trunk_height
+from sapling.training.corpus.generate import GENERATOR_VERSION, generate_tree
+from sapling.training.dataset import (
+    build_dataset, caption_from_filename, dataset_stats, load_dataset, read_captions,
+)
+
+
+def _stick(rng: random.Random, canvas) -> dict:
+    """A tiny straight-trunk oak under a blob of leaves, sometimes with vines."""
+    height = trunk_height(rng, 3, 2, 0)
+    for y in range(height):
+        canvas.log((0, y, 0))
+    blob_foliage(canvas, rng, (0, height, 0), radius=2, height=3)
+    vines = rng.random() < 0.5 and leaf_vines(canvas, rng, 0.1)
+    return {"trunk_height": height, "trunk_width": 1, "decorations": ["vines"] if vines else []}
+
+
+def _pole(rng: random.Random, canvas) -> dict:
+    """A bare birch pole 18-20 logs tall: too tall for the normal bucket."""
+    height = trunk_height(rng, 18, 2, 0)
+    for y in range(height):
+        canvas.log((0, y, 0), wood="birch")
+    canvas.leaves((0, height, 0), "birch_leaves")
+    return {"trunk_height": height, "trunk_width": 1, "decorations": []}
+
+
+TYPES = ["test_stick", "test_pole"]
+
+
+@pytest.fixture(autouse=True)
+def test_types(monkeypatch):
+    monkeypatch.setitem(REGISTRY, "test_stick", TreeType("test_stick", "oak", _stick, "forest"))
+    monkeypatch.setitem(REGISTRY, "test_pole", TreeType("test_pole", "birch", _pole, "birch_forest"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A 40-tree dataset, built once for the read-only tests below."""
+    mp = pytest.MonkeyPatch()
+    mp.setitem(REGISTRY, "test_stick", TreeType("test_stick", "oak", _stick, "forest"))
+    mp.setitem(REGISTRY, "test_pole", TreeType("test_pole", "birch", _pole, "birch_forest"))
+    out = tmp_path_factory.mktemp("ds") / "corpus"
+    summary = build_dataset(out, 40, seed=3, types=TYPES, holdout=0.1, shard_size=8, progress=False)
+    yield out, summary
+    mp.undo()
+
+
+def files_of(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_build_writes_manifest_vocab_entries_and_shards(built):
+    out, summary = built
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["format"] == "sapling-dataset"
+    assert manifest["count"] == 40 and summary.count == 40
+    assert manifest["seed"] == 3 and manifest["generator_version"] == GENERATOR_VERSION
+    assert manifest["counts"]["type"] == {"test_pole": 20, "test_stick": 20}
+    assert manifest["counts"]["species"] == {"birch": 20, "oak": 20}
+    assert manifest["counts"]["size"] == {"big": 20, "normal": 20}
+    assert manifest["splits"] == {"train": 36, "test": 4} == summary.splits
+    assert BlockVocab.from_json((out / "vocab.json").read_text()) == BlockVocab.default()
+    assert manifest["vocab_hash"] == BlockVocab.default().content_hash
+    # 20 trees per bucket in shards of 8: 3 shards each, shapes per bucket.
+    assert sorted(s["file"] for s in manifest["shards"]) == sorted(
+        f"shards/{size}-{k:05d}.npz" for size in ("normal", "big") for k in range(3)
+    )
+    for shard in manifest["shards"]:
+        with np.load(out / shard["file"]) as z:
+            assert z["blocks"].shape == (shard["count"], *SIZES[shard["size"]])
+            assert z["origins"].shape == (shard["count"], 3) and z["ids"].shape == (shard["count"],)
+    lines = (out / "entries.jsonl").read_text().splitlines()
+    assert len(lines) == 40
+    entry = json.loads(lines[0])
+    assert set(entry) == {"id", "split", "size", "shard", "row", "captions", "attributes"}
+    assert len(entry["captions"]) == 4 and entry["attributes"]["type"] in TYPES
+    assert "Wrote 40 trees" in summary.to_text()
+
+
+def test_build_is_deterministic_and_seed_dependent(built, tmp_path):
+    out, _ = built
+    again = tmp_path / "again"
+    build_dataset(again, 40, seed=3, types=TYPES, holdout=0.1, shard_size=8, progress=False)
+    assert files_of(again) == files_of(out)
+    other = tmp_path / "other"
+    build_dataset(other, 40, seed=4, types=TYPES, holdout=0.1, shard_size=8, progress=False)
+    assert files_of(other)["shards/normal-00000.npz"] != files_of(out)["shards/normal-00000.npz"]
+
+
+def test_holdout_split_is_disjoint_and_covers_every_type(built):
+    out, _ = built
+    train, test, everything = (load_dataset(out, s) for s in ("train", "test", "all"))
+    train_ids = {e.id for e in train.entries}
+    test_ids = {e.id for e in test.entries}
+    assert len(train) == 36 and len(test) == 4 and len(everything) == 40
+    assert not train_ids & test_ids and train_ids | test_ids == set(range(40))
+    assert {e.attributes["type"] for e in test.entries} == set(TYPES)
+
+
+def test_load_gives_back_the_generated_trees(built):
+    out, _ = built
+    ds = load_dataset(out, "all", vocab=BlockVocab.default())
+    for i in (0, 1, 17, 39):
+        structure, caps, attributes = ds[i]
+        assert structure.vocab == BlockVocab.default()
+        assert structure.shape == SIZES[attributes["size"]]
+        assert structure.vocab.kind(int(structure.blocks[structure.origin])) == "log"
+        tree = generate_tree(attributes["type"], attributes["seed"])
+        assert structure.block_dict() == tree.structure.block_dict()
+        assert caps and structure.metadata["captions"] == caps
+    assert ds.sizes == ["normal", "big"]
+
+
+def test_bucket_arrays_for_training(built):
+    out, _ = built
+    ds = load_dataset(out, "train")
+    seen = 0
+    for arrays in ds.iter_buckets():
+        n = len(arrays.index)
+        assert arrays.blocks.shape == (n, *SIZES[arrays.size]) and arrays.origins.shape == (n, 3)
+        k = int(arrays.index[-1])
+        assert np.array_equal(arrays.blocks[-1], ds[k].structure.blocks)
+        assert all(ds.entries[i].size == arrays.size for i in arrays.index)
+        seen += n
+    assert seen == len(ds)
+    assert ds.arrays("huge").blocks.shape == (0, *SIZES["huge"])
+
+
+def test_vocab_mismatch_is_a_clear_error(built):
+    out, _ = built
+    with pytest.raises(DatasetError, match="vocabulary"):
+        load_dataset(out, vocab=BlockVocab(["minecraft:air", "minecraft:oak_log[axis=y]"]))
+    with pytest.raises(DatasetError, match="vocabulary"):
+        load_dataset(out, vocab="0" * 64)
+
+
+def test_sizes_filter_drops_types_that_do_not_fit(tmp_path):
+    summary = build_dataset(tmp_path / "n", 6, types=TYPES, sizes=["normal"], progress=False)
+    assert summary.counts["size"] == {"normal": 6}
+    assert summary.counts["type"] == {"test_stick": 6}
+    assert "test_pole" in summary.skipped_types
+    with pytest.raises(DatasetError, match="no tree type fits"):
+        build_dataset(tmp_path / "p", 2, types=["test_pole"], sizes=["normal"], progress=False)
+    # A small tree may go into a bigger bucket when only that one is asked for.
+    big = build_dataset(tmp_path / "b", 2, types=["test_stick"], sizes=["big"], progress=False)
+    assert big.counts["size"] == {"big": 2}
+    assert load_dataset(tmp_path / "b", "all")[0].structure.shape == SIZES["big"]
+
+
+def test_default_build_covers_every_registered_type(tmp_path):
+    from sapling.training.corpus.generate import tree_types
+
+    types = tree_types()
+    summary = build_dataset(tmp_path / "all", 2 * len(types), progress=True)  # the rich bar, too
+    assert summary.counts["type"] == {t: 2 for t in types}
+
+
+def test_progress_callback(tmp_path):
+    calls = []
+    build_dataset(tmp_path / "d", 5, types=["test_stick"], progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(i, 5) for i in range(1, 6)]
+
+
+def test_bad_build_and_load_requests(tmp_path, built):
+    out, _ = built
+    with pytest.raises(DatasetError, match="at least 1"):
+        build_dataset(tmp_path / "x", 0, progress=False)
+    with pytest.raises(DatasetError, match="unknown tree type 'baobab'"):
+        build_dataset(tmp_path / "x", 5, types=["baobab"], progress=False)
+    with pytest.raises(DatasetError, match="unknown size 'colossal'"):
+        build_dataset(tmp_path / "x", 5, types=TYPES, sizes=["colossal"], progress=False)
+    with pytest.raises(DatasetError, match="holdout"):
+        build_dataset(tmp_path / "x", 5, types=TYPES, holdout=1.5, progress=False)
+    with pytest.raises(DatasetError, match="already holds a dataset"):
+        build_dataset(out, 5, types=TYPES, progress=False)
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("mine")
+    with pytest.raises(DatasetError, match="not empty"):
+        build_dataset(tmp_path / "busy", 5, types=TYPES, progress=False)
+    assert (tmp_path / "busy" / "notes.txt").read_text() == "mine"
+    assert not (tmp_path / "x").exists()
+    with pytest.raises(DatasetError, match="does not exist"):
+        load_dataset(tmp_path / "missing")
+    with pytest.raises(DatasetError, match="not a dataset"):
+        load_dataset(tmp_path / "busy")
+    with pytest.raises(DatasetError, match="unknown split"):
+        load_dataset(out, "validation")
+    assert issubclass(DatasetError, SaplingError)
+
+
+def test_overwrite_replaces_a_dataset(tmp_path):
+    out = tmp_path / "d"
+    build_dataset(out, 4, types=["test_stick"], progress=False)
+    build_dataset(out, 2, types=["test_pole"], progress=False, overwrite=True)
+    assert len(load_dataset(out, "all")) == 2
+    assert sorted(p.name for p in (out / "shards").iterdir()) == ["big-00000.npz"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+def test_stats(built):
+    out, _ = built
+    stats = dataset_stats(out)
+    assert stats.count == 40
+    assert stats.types == {"test_pole": 20, "test_stick": 20}
+    assert stats.sizes == {"big": 20, "normal": 20}
+    assert sum(stats.heights.values()) == 40 and min(stats.heights) >= 4 and max(stats.heights) >= 19
+    assert stats.blocks["minecraft:birch_log[axis=y]"] >= 20 * 18
+    assert "minecraft:air" not in stats.blocks
+    text = stats.to_text()
+    assert "test_stick" in text and "height histogram" in text and "birch_log" in text
+
+
+def test_stats_preview_writes_a_picture(built, tmp_path):
+    from PIL import Image
+
+    out, _ = built
+    path = dataset_stats(out).preview(tmp_path / "grid.png", n=4)
+    with Image.open(path) as im:
+        assert im.size[0] > 64 and im.size[1] > 64
+
+
+def test_caption_from_filename():
+    assert caption_from_filename("tall_birch_3.schem") == "tall birch"
+    assert caption_from_filename("sub/BigOak-02.nbt") == "big oak"
+    assert caption_from_filename("0001.litematic") == "tree"
+
+
+def test_read_captions_csv_and_jsonl(tmp_path):
+    csv_file = tmp_path / "c.csv"
+    csv_file.write_text('file,caption\na.schem,"a pink tree, small"\na.schem,cherry\nb.nbt,oak\n')
+    assert read_captions(csv_file) == {"a.schem": ["a pink tree, small", "cherry"], "b.nbt": ["oak"]}
+    jl = tmp_path / "c.jsonl"
+    jl.write_text('{"file": "a.schem", "caption": "oak"}\n\n{"file": "b.schem", "captions": ["x", "y"]}\n')
+    assert read_captions(jl) == {"a.schem": ["oak"], "b.schem": ["x", "y"]}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("file,caption\nonly-a-name\n")
+    with pytest.raises(DatasetError, match="line 2"):
+        read_captions(bad)
+    jl.write_text('{"file": "a.schem"}\n')
+    with pytest.raises(DatasetError, match="line 1"):
+        read_captions(jl)
+    with pytest.raises(DatasetError, match="does not exist"):
+        read_captions(tmp_path / "nope.csv")
+    (tmp_path / "c.txt").write_text("a,b")
+    with pytest.raises(DatasetError, match=".csv"):
+        read_captions(tmp_path / "c.txt")
+
+
+# --- import / export (schematic files written with sapling.schematic) ---
+
+from sapling.schematic import read_structure, write_structure  # noqa: E402
+from sapling.structure import Structure  # noqa: E402
+from sapling.training.dataset import export_dataset, import_dataset  # noqa: E402
+
+
+def tree_blocks(height=5, wood="oak"):
+    """A small tree as ``{(x, y, z): state}`` relative to the trunk base, with a ground block."""
+    blocks = {(0, y, 0): f"{wood}_log[axis=y]" for y in range(height)}
+    for x in (-1, 0, 1):
+        for z in (-1, 0, 1):
+            blocks.setdefault((x, height, z), f"{wood}_leaves[persistent=false]")
+    blocks[(0, -1, 0)] = "grass_block"
+    return blocks
+
+
+@pytest.fixture
+def schematic_folder(tmp_path):
+    """good: oak.schem, sub/birch_tree_2.nbt, spruce.litematic; glass: glassy.schem;
+    oversized: mast.schem (70 logs); corrupt: broken.schem; ignored: readme.txt."""
+    src = tmp_path / "src"
+    write_structure(Structure.from_blocks(tree_blocks(5)), src / "oak.schem")
+    write_structure(Structure.from_blocks(tree_blocks(7, "birch")), src / "sub" / "birch_tree_2.nbt")
+    write_structure(Structure.from_blocks(tree_blocks(9, "spruce")), src / "spruce.litematic")
+    glassy = tree_blocks(4)
+    glassy[(1, 0, 0)] = "glass"
+    glassy[(1, 1, 0)] = "glass"
+    write_structure(Structure.from_blocks(glassy), src / "glassy.schem")
+    write_structure(Structure.from_blocks({(0, y, 0): "oak_log[axis=y]" for y in range(70)}), src / "mast.schem")
+    (src / "broken.schem").write_bytes(b"\x1f\x8b\x08\x00not really a schematic")
+    (src / "readme.txt").write_text("not a schematic")
+    captions = tmp_path / "captions.csv"
+    captions.write_text("file,caption\noak.schem,a small oak tree\noak.schem,little oak\nghost.schem,nobody\n")
+    return src, captions
+
+
+def test_import_reports_bad_unknown_and_oversized_files(schematic_folder, tmp_path):
+    src, captions = schematic_folder
+    summary = import_dataset(src, tmp_path / "imp", captions=captions, progress=False)
+    assert summary.imported == 4
+    assert [f for f, _ in summary.bad_files] == ["broken.schem"]
+    assert [f for f, _ in summary.oversized] == ["mast.schem"] and summary.oversized[0][1][1] == 70
+    assert summary.unknown_blocks == {"minecraft:glass": 2}
+    assert summary.refused == []
+    assert summary.named_from_file == 3 and summary.unmatched_captions == ["ghost.schem"]
+    text = summary.to_text()
+    assert "broken.schem" in text and "mast.schem" in text and "minecraft:glass" in text
+
+    ds = load_dataset(tmp_path / "imp", "all", vocab=BlockVocab.default())
+    by_source = {ds[i].attributes["source"]: ds[i] for i in range(len(ds))}
+    assert set(by_source) == {"glassy.schem", "oak.schem", "spruce.litematic", "sub/birch_tree_2.nbt"}
+    assert by_source["oak.schem"].captions == ["a small oak tree", "little oak"]
+    assert by_source["sub/birch_tree_2.nbt"].captions == ["birch tree"]
+    assert by_source["spruce.litematic"].attributes["species"] == "spruce"
+    assert by_source["spruce.litematic"].attributes["height"] == 10
+    oak = by_source["oak.schem"].structure
+    assert oak.shape == SIZES["normal"]
+    assert oak.block_dict() == Structure.from_blocks(tree_blocks(5)).block_dict()
+    glassy = by_source["glassy.schem"].structure.block_dict()
+    assert (1, 0, 0) not in glassy and glassy[(0, 0, 0)] == "minecraft:oak_log[axis=y]"
+
+
+def test_import_with_unknown_error_refuses_the_file(schematic_folder, tmp_path):
+    src, _ = schematic_folder
+    summary = import_dataset(src, tmp_path / "imp", unknown="error", size="big", holdout=0.25, progress=False)
+    assert summary.imported == 3
+    assert [f for f, _ in summary.refused] == ["glassy.schem"]
+    assert "minecraft:glass x2" in summary.refused[0][1]
+    assert summary.sizes == {"big": 3} and summary.splits == {"train": 2, "test": 1}
+    assert {e.size for e in load_dataset(tmp_path / "imp", "all").entries} == {"big"}
+
+
+def test_import_finds_the_trunk_base_when_the_origin_is_elsewhere(tmp_path):
+    src = tmp_path / "src"
+    s = Structure.from_blocks(tree_blocks(5), origin=(1, -1, 1))  # the corner of the ground block
+    write_structure(s, src / "cornered.schem")
+    import_dataset(src, tmp_path / "imp", progress=False)
+    item = load_dataset(tmp_path / "imp", "all")[0]
+    assert item.structure.block_dict() == Structure.from_blocks(tree_blocks(5)).block_dict()
+
+
+def test_bad_import_requests(schematic_folder, tmp_path):
+    src, captions = schematic_folder
+    with pytest.raises(DatasetError, match="not a folder"):
+        import_dataset(tmp_path / "nowhere", tmp_path / "o", progress=False)
+    with pytest.raises(DatasetError, match="'air' or 'error'"):
+        import_dataset(src, tmp_path / "o", unknown="skip", progress=False)
+    with pytest.raises(DatasetError, match="unknown size"):
+        import_dataset(src, tmp_path / "o", size="gigantic", progress=False)
+    bad_captions = tmp_path / "bad.jsonl"
+    bad_captions.write_text("{not json\n")
+    with pytest.raises(DatasetError, match="line 1"):
+        import_dataset(src, tmp_path / "o", captions=bad_captions, progress=False)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DatasetError, match="no .schem"):
+        import_dataset(empty, tmp_path / "o", progress=False)
+    (empty / "junk.nbt").write_bytes(b"junk")
+    with pytest.raises(DatasetError, match="nothing could be imported.*junk.nbt"):
+        import_dataset(empty, tmp_path / "o", progress=False)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("fmt", ["schem", "nbt"])
+def test_export_and_reimport(built, tmp_path, fmt):
+    out, _ = built
+    n = export_dataset(out, tmp_path / "exp", limit=6, format=fmt, progress=False)
+    assert n == 6
+    lines = [json.loads(line) for line in (tmp_path / "exp" / "captions.jsonl").read_text().splitlines()]
+    assert len(lines) == 6 and all(line["file"].endswith(f".{fmt}") for line in lines)
+    ds = load_dataset(out, "all")
+    for i, line in enumerate(lines):
+        back, _ = read_structure(tmp_path / "exp" / line["file"]).remap(BlockVocab.default())
+        assert back.block_dict() == ds[i].structure.block_dict()
+        assert line["captions"] == ds[i].captions
+    # The export folder re-imports as is, captions included.
+    again = import_dataset(tmp_path / "exp", tmp_path / "re", captions=tmp_path / "exp" / "captions.jsonl",
+                           progress=False)
+    assert again.imported == 6 and again.named_from_file == 0 and not again.unknown_blocks
+    re = load_dataset(tmp_path / "re", "all")
+    assert sorted(tuple(re[i].captions) for i in range(6)) == sorted(tuple(ds[i].captions) for i in range(6))
+    # Without the captions file, the captions written into each file's metadata are used.
+    assert import_dataset(tmp_path / "exp", tmp_path / "re2", progress=False).named_from_file == 0
+    with pytest.raises(DatasetError, match="already holds an export"):
+        export_dataset(out, tmp_path / "exp", progress=False)
+    with pytest.raises(DatasetError, match="unknown export format"):
+        export_dataset(out, tmp_path / "x", format="obj", progress=False)
