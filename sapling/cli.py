@@ -197,6 +197,7 @@ class StructureSummary:
     species: dict[str, int]
     palette: dict[str, int]
     metadata: dict[str, Any]
+    metrics: dict[str, Any]
 
 
 def summarize(structure: "Structure") -> StructureSummary:
@@ -204,6 +205,7 @@ def summarize(structure: "Structure") -> StructureSummary:
     import numpy as np
 
     from sapling.blocks import KINDS
+    from sapling.metrics import tree_metrics
 
     vocab = structure.vocab
     per_id = np.bincount(structure.blocks.ravel(), minlength=len(vocab))
@@ -224,6 +226,7 @@ def summarize(structure: "Structure") -> StructureSummary:
         species=by_count(species),
         palette=by_count({s: int(per_id[i]) for i, s in enumerate(vocab.states)}),
         metadata=dict(structure.metadata),
+        metrics=tree_metrics(structure).as_dict(),
     )
 
 
@@ -241,6 +244,15 @@ def _format_summary(path: Path, s: StructureSummary) -> str:
         f"  species  {counts(s.species)}",
         f"  palette  {len(s.palette)} states",
         *(f"    {n:>{width}}  {state}" for state, n in s.palette.items()),
+    ]
+    m = s.metrics
+    lines += [
+        "  metrics",
+        f"    connectivity {m['connectivity']:.3f} (any contact), {m['face_connectivity']:.3f} (faces); "
+        f"components {m['components']}",
+        f"    trunk height {m['trunk_height']}, height {m['height']}, width {m['width']}, "
+        f"leaves topping the trunk: {'yes' if m['crown_above_trunk'] else 'no'}",
+        f"    leaf decay fraction {m['leaf_decay_fraction']:.3f}; dominant species {m['dominant_species'] or 'none'}",
     ]
     if s.metadata:
         lines.append("  metadata")
@@ -367,6 +379,8 @@ def undo() -> None:
     _not_built("undo", "undo comes with the bridge")
 
 
+# --- dataset ---
+
 dataset_app = typer.Typer(
     name="dataset",
     help="Build, import, export and inspect training datasets.",
@@ -375,28 +389,80 @@ dataset_app = typer.Typer(
 app.add_typer(dataset_app)
 
 
-@dataset_app.command("build", context_settings=_ANY_ARGS)
-def dataset_build() -> None:
-    """Build dataset shards from the procedural tree corpus (not built yet)."""
-    _not_built("dataset build", "dataset shards")
+def _csv(values: Optional[str]) -> Optional[list[str]]:
+    return [v.strip() for v in values.split(",") if v.strip()] if values else None
 
 
-@dataset_app.command("import", context_settings=_ANY_ARGS)
-def dataset_import() -> None:
-    """Import user schematics with captions into a dataset (not built yet)."""
-    _not_built("dataset import", "importing schematics into a dataset")
+@dataset_app.command("build")
+def dataset_build(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder to create.", show_default=False)],
+    count: Annotated[int, typer.Option("--count", "-n", help="Number of trees.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same dataset.")] = 0,
+    species: Annotated[Optional[str], typer.Option(
+        "--species", help="Comma-separated tree types (e.g. oak,tall_birch,cherry); default all.")] = None,
+    sizes: Annotated[Optional[str], typer.Option(
+        "--sizes", help="Comma-separated size buckets (normal,big,huge); default all.")] = None,
+    ground: Annotated[bool, typer.Option("--ground/--no-ground", help="Lay a ground patch under each trunk.")] = True,
+    holdout: Annotated[float, typer.Option("--holdout", help="Fraction of trees held out for evaluation.")] = 0.05,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing dataset in OUT.")] = False,
+) -> None:
+    """Grow procedural vanilla-faithful trees with captions into dataset shards."""
+    from sapling.training.dataset import build_dataset
+
+    summary = build_dataset(out, count, seed=seed, types=_csv(species), sizes=_csv(sizes), ground=ground,
+                            holdout=holdout, overwrite=overwrite, progress=True)
+    typer.echo(summary.to_text())
 
 
-@dataset_app.command("export", context_settings=_ANY_ARGS)
-def dataset_export() -> None:
-    """Export dataset entries as schematic files (not built yet)."""
-    _not_built("dataset export", "exporting a dataset")
+@dataset_app.command("import")
+def dataset_import(
+    src: Annotated[Path, typer.Argument(help="Folder of .schem/.nbt/.litematic files.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder to create.", show_default=False)],
+    captions: Annotated[Optional[Path], typer.Option(
+        "--captions", help="CSV or JSONL of file,caption (default: captions from file names).")] = None,
+    unknown: Annotated[str, typer.Option(
+        "--unknown", help="Blocks outside the model vocabulary: 'air' maps them to air, 'error' skips the file.")] = "air",
+    size: Annotated[Optional[str], typer.Option("--size", help="Put every structure into this bucket.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing dataset in OUT.")] = False,
+) -> None:
+    """Import your own schematics (with captions) into a dataset."""
+    from sapling.errors import DatasetError
+    from sapling.training.dataset import import_dataset
+
+    if unknown not in ("air", "error"):
+        raise DatasetError(f"--unknown must be 'air' or 'error', got {unknown!r}")
+    summary = import_dataset(src, out, captions=captions, unknown=unknown, size=size, overwrite=overwrite,
+                             progress=True)
+    typer.echo(summary.to_text())
 
 
-@dataset_app.command("stats", context_settings=_ANY_ARGS)
-def dataset_stats() -> None:
-    """Print statistics of a dataset (not built yet)."""
-    _not_built("dataset stats", "dataset statistics")
+@dataset_app.command("export")
+def dataset_export(
+    root: Annotated[Path, typer.Argument(help="Dataset folder.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the schematic files.", show_default=False)],
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Export at most this many entries.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="schem, nbt or litematic.")] = "schem",
+) -> None:
+    """Write dataset entries back as schematic files plus captions.jsonl."""
+    from sapling.training.dataset import export_dataset
+
+    n = export_dataset(root, out, limit=limit, format=fmt, progress=True)
+    typer.echo(f"exported {n} structure(s) to {out}")
+
+
+@dataset_app.command("stats")
+def dataset_stats(
+    root: Annotated[Path, typer.Argument(help="Dataset folder.", show_default=False)],
+    preview_png: Annotated[Optional[Path], typer.Option(
+        "--preview", help="Also write a PNG grid of sample trees.")] = None,
+) -> None:
+    """Counts per species and size, height and block histograms of a dataset."""
+    from sapling.training.dataset import dataset_stats as stats_of
+
+    stats = stats_of(root)
+    typer.echo(stats.to_text())
+    if preview_png is not None:
+        typer.echo(f"wrote {stats.preview(preview_png)}")
 
 
 # ===========================================================================

@@ -23,9 +23,9 @@ COMMANDS = (
 )
 NOT_BUILT = (
     ["generate"], ["train"], ["evaluate"], ["postprocess"], ["serve"], ["bridge"],
-    ["place"], ["undo"], ["dataset", "build"], ["dataset", "import"],
-    ["dataset", "export"], ["dataset", "stats"],
+    ["place"], ["undo"],
 )
+DATASET_COMMANDS = ("build", "import", "export", "stats")
 
 
 def oak(height: int = 5) -> Structure:
@@ -74,7 +74,7 @@ def test_help_lists_every_command():
 
 
 def test_every_command_has_help():
-    for argv in [[c] for c in COMMANDS] + [list(c) for c in NOT_BUILT if len(c) == 2]:
+    for argv in [[c] for c in COMMANDS] + [["dataset", c] for c in DATASET_COMMANDS]:
         result = runner.invoke(app, [*argv, "--help"])
         assert result.exit_code == 0, argv
         assert "Usage" in result.output
