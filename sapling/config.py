@@ -1,0 +1,413 @@
+"""Configuration: frozen typed dataclasses, built from plain dicts (parsed YAML) by one function.
+
+Every default lives here, once. ``config_from_dict(cls, data)`` builds a config
+(nested configs included) from a dict, rejecting unknown keys and wrong types
+with a ``ConfigError`` that names the key; ``config_to_dict`` is its inverse and
+gives plain YAML-safe values (tuples become lists), so a checkpoint can embed its
+config and rebuild it exactly.
+
+Supported field types: ``bool``, ``int``, ``float`` (ints accepted), ``str``,
+``Path``, ``Literal[...]``, ``X | None``, ``tuple[X, ...]``, ``tuple[X, Y]``,
+``list[X]``, ``dict[str, X]`` and nested config dataclasses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping, TypeVar
+
+from sapling.errors import ConfigError
+
+C = TypeVar("C")
+
+
+def _default_vocab_size() -> int:
+    from sapling.blocks import BlockVocab  # no torch; the model vocabulary is the default
+
+    return len(BlockVocab.default())
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The denoising network and what it is conditioned on (see DESIGN.md, "The model")."""
+
+    # number of block states the model predicts; the mask token is id vocab_size (input only)
+    vocab_size: int = field(default_factory=_default_vocab_size)
+    # channels at the first UNet level; every other level is a multiple of it
+    base_channels: int = 32
+    # per-level channel multipliers; len = number of levels, each level below the first halves the grid
+    channel_mult: tuple[int, ...] = (1, 2, 4)
+    # residual blocks per level on the way down (the way up has one more, for the skip)
+    num_res_blocks: int = 2
+    # level indices where voxel self-attention + cross-attention to prompt tokens run (cheap at the coarsest)
+    attention_levels: tuple[int, ...] = (2,)
+    # attention heads; must divide the channels of every attention level
+    num_heads: int = 4
+    # dropout inside residual blocks; trees are few, regularise
+    dropout: float = 0.1
+    # width of the text encoder's token states (384 for all-MiniLM-L6-v2)
+    text_dim: int = 384
+    # add height / trunk-offset / radial coordinates as input channels so global layout is easy
+    coord_channels: bool = True
+    # width of the conditioning vector (mask ratio + pooled text) that drives FiLM in every res block
+    cond_dim: int = 256
+    # GroupNorm groups (reduced to a divisor of the channel count where needed)
+    num_groups: int = 8
+    # text encoder name or local path; None = the packaged all-MiniLM-L6-v2 (offline)
+    text_encoder: str | None = None
+    # longest prompt in tokens the text encoder keeps
+    text_max_length: int = 32
+    # masking schedule shared by training and sampling: fraction masked at progress r
+    mask_schedule: Literal["cosine", "linear"] = "cosine"
+
+    def __post_init__(self) -> None:
+        positive = ("vocab_size", "base_channels", "num_res_blocks", "num_heads", "text_dim",
+                    "cond_dim", "num_groups", "text_max_length")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ConfigError(f"model.{name} must be at least 1, got {getattr(self, name)}")
+        if not self.channel_mult or min(self.channel_mult) < 1:
+            raise ConfigError(f"model.channel_mult must be a non-empty list of positive ints, got {list(self.channel_mult)}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"model.dropout must be in [0, 1), got {self.dropout}")
+        levels = len(self.channel_mult)
+        for level in self.attention_levels:
+            if not 0 <= level < levels:
+                raise ConfigError(
+                    f"model.attention_levels has level {level}, but channel_mult gives levels 0..{levels - 1}"
+                )
+            ch = self.level_channels(level)
+            if ch % self.num_heads:
+                raise ConfigError(
+                    f"model.num_heads ({self.num_heads}) must divide the {ch} channels of attention level {level}"
+                )
+
+    @property
+    def num_levels(self) -> int:
+        return len(self.channel_mult)
+
+    def level_channels(self, level: int) -> int:
+        return self.base_channels * self.channel_mult[level]
+
+
+@dataclass(frozen=True)
+class SampleConfig:
+    """Sampling defaults a checkpoint carries; the CLI and server override them per request."""
+
+    # unmasking steps; a masked model needs tens, not the hundreds of pixel diffusion
+    sampling_steps: int = 24
+    # classifier-free guidance; 1 = off (the design's findings: guidance costs coherence)
+    guidance_scale: float = 1.0
+    # scale of the annealed Gumbel noise on confidences: higher = more varied unmasking order
+    temperature: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.sampling_steps < 1:
+            raise ConfigError(f"sampling.sampling_steps must be at least 1, got {self.sampling_steps}")
+        if self.guidance_scale < 0 or self.temperature < 0:
+            raise ConfigError("sampling.guidance_scale and sampling.temperature must not be negative")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """What a recipe trains on."""
+
+    # a dataset folder (from `sapling dataset build/import`); null = the built-in corpus, built from `seed`
+    dataset: Path | None = None
+    # trees in the built-in corpus (built once, cached under lightning_logs/corpus_cache)
+    corpus_size: int = 4000
+    # seed of the built-in corpus (independent of the training seed: same data, other runs)
+    seed: int = 0
+    # tree types of the built-in corpus; empty = every type
+    types: tuple[str, ...] = ()
+    # size buckets to train on; a batch never mixes buckets
+    sizes: tuple[str, ...] = ("normal", "big", "huge")
+    # lay a ground patch under each corpus trunk (trees then stand on dirt, grass, podzol, mud)
+    ground: bool = True
+    # fraction of the built-in corpus held out for validation and evaluation
+    holdout: float = 0.05
+    # DataLoader worker processes; 0 keeps everything in the training process (best on 2 cores)
+    num_workers: int = 0
+
+    def __post_init__(self) -> None:
+        from sapling.structure import SIZES
+
+        bad = [s for s in self.sizes if s not in SIZES]
+        if bad or not self.sizes:
+            raise ConfigError(f"data.sizes must list some of {', '.join(SIZES)}; got {list(self.sizes)}")
+        if self.corpus_size < 2:
+            raise ConfigError(f"data.corpus_size must be at least 2, got {self.corpus_size}")
+        if not 0.0 < self.holdout < 1.0:
+            raise ConfigError(f"data.holdout must be between 0 and 1, got {self.holdout}")
+
+
+@dataclass(frozen=True)
+class EarlyStoppingConfig:
+    # validation checks without improvement of val/loss before training stops; 0 = never stop early
+    patience: int = 75
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Optimisation, schedule, hardware and the periodic checks of a run."""
+
+    # peak AdamW learning rate, reached after warmup
+    learning_rate: float = 5e-5
+    # passes over the training trees (the LR schedule spans all of them)
+    num_epochs: int = 300
+    # epochs of linear warmup before the cosine decay
+    warmup_epochs: int = 10
+    # stop when the validation loss stalls
+    early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
+    # trees per optimisation step (per device)
+    batch_size: int = 32
+    # AdamW weight decay
+    weight_decay: float = 0.01
+    # final LR as a fraction of the peak
+    min_lr_factor: float = 0.05
+    # gradient-norm clipping; 0 = off
+    grad_clip: float = 1.0
+    # loss weight of air targets: trees are ~90% air, full weight teaches the model to predict nothing
+    air_weight: float = 0.3
+    # probability of training a tree with the null prompt, so classifier-free guidance is possible
+    text_drop_prob: float = 0.15
+    # EMA decay of the weights used for sampling and shipped in checkpoints
+    ema_decay: float = 0.999
+    # Lightning precision: bf16 autocast runs ~2.3x faster than fp32 on these CPUs and on GPUs
+    precision: str = "bf16-mixed"
+    # Lightning accelerator: auto picks the GPU when there is one
+    accelerator: str = "auto"
+    # devices per node ("auto", a count, or a list as a string)
+    devices: int | str = "auto"
+    # Lightning strategy: "auto", or "ddp" for several GPUs / nodes
+    strategy: str = "auto"
+    # machines for multi-node DDP
+    num_nodes: int = 1
+    # write epoch=N.ckpt every K epochs (last.ckpt always)
+    checkpoint_every_n_epochs: int = 10
+    # validate every K epochs (early stopping counts validation checks)
+    val_every_n_epochs: int = 1
+    # sample the prompts below every K epochs and log their metrics and a preview; 0 = never
+    sample_every_n_epochs: int = 50
+    # prompts for the periodic samples
+    sample_prompts: tuple[str, ...] = ("oak tree", "tall birch tree", "spruce tree", "cherry tree")
+    # samples per prompt in the periodic check
+    sample_num_samples: int = 2
+    # fraction (<= 1.0) or number (> 1) of training batches per epoch
+    limit_train_batches: float = 1.0
+    # log metrics every N optimisation steps
+    log_every_n_steps: int = 10
+    # training seed (initialisation, masking, caption choice)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.learning_rate <= 0:
+            raise ConfigError(f"training.learning_rate must be positive, got {self.learning_rate}")
+        for name in ("num_epochs", "batch_size", "num_nodes", "checkpoint_every_n_epochs", "val_every_n_epochs",
+                     "log_every_n_steps", "sample_num_samples"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"training.{name} must be at least 1, got {getattr(self, name)}")
+        if not 0 <= self.warmup_epochs <= self.num_epochs:
+            raise ConfigError(f"training.warmup_epochs must be between 0 and num_epochs, got {self.warmup_epochs}")
+        if not 0.0 <= self.text_drop_prob < 1.0:
+            raise ConfigError(f"training.text_drop_prob must be in [0, 1), got {self.text_drop_prob}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ConfigError(f"training.ema_decay must be in [0, 1), got {self.ema_decay}")
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole recipe: `sapling train --config FILE` reads one of these from YAML."""
+
+    # a short name recorded in checkpoints (e.g. "cpu", "tiny")
+    name: str = "custom"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    sampling: SampleConfig = field(default_factory=SampleConfig)
+
+
+# --- recipes: YAML files -> Config ---------------------------------------------------------------
+
+RECIPES_DIR = Path(__file__).parent / "recipes"
+
+
+def resolve_recipe(path: str | Path) -> Path:
+    """A recipe path as given, else a packaged recipe of that file name (so `config/tiny.yaml` works anywhere)."""
+    p = Path(path)
+    if p.is_file():
+        return p
+    packaged = RECIPES_DIR / p.name
+    if packaged.is_file():
+        return packaged
+    names = ", ".join(sorted(f.name for f in RECIPES_DIR.glob("*.yaml")))
+    raise ConfigError(f"recipe {path} not found (packaged recipes: {names})")
+
+
+def _parse_value(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``key=value`` overrides (dotted keys for nesting, YAML values) to a plain config dict."""
+    import copy
+
+    out = copy.deepcopy(data)
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"--set takes key=value (e.g. training.learning_rate=1e-4), got {item!r}")
+        key, value = item.split("=", 1)
+        parts = [p for p in key.strip().split(".") if p]
+        if not parts:
+            raise ConfigError(f"--set has an empty key in {item!r}")
+        node = out
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {key}: {p} is not a section")
+        node[parts[-1]] = _parse_value(value)
+    return out
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """Read a YAML recipe (file or packaged name), apply ``--set`` overrides, validate."""
+    import yaml
+
+    p = resolve_recipe(path)
+    try:
+        data = yaml.safe_load(p.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"recipe {p} cannot be read: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"recipe {p} must be a mapping of sections (model, data, training, sampling)")
+    return config_from_dict(Config, apply_overrides(data, list(overrides or [])))
+
+
+# --- dict <-> dataclass ---------------------------------------------------------------------------
+
+
+def config_from_dict(cls: type[C], data: Mapping[str, Any] | None, *, prefix: str = "") -> C:
+    """Build the frozen config ``cls`` from ``data``; missing keys keep their defaults.
+
+    Raises ``ConfigError`` naming the dotted key (e.g. ``model.channel_mult``) for
+    an unknown key, a value of the wrong type or a missing required value.
+    """
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls!r} is not a config dataclass")
+    where = prefix.rstrip(".") or cls.__name__
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where} must be a mapping of keys to values, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = [k for k in data if k not in fields]
+    if unknown:
+        raise ConfigError(
+            f"unknown key {prefix}{unknown[0]!s} in {where}; accepted keys: {', '.join(fields)}"
+        )
+    kwargs = {name: _convert(data[name], hints[name], f"{prefix}{name}") for name in fields if name in data}
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # a required field without a default was left out
+        missing = [n for n, f in fields.items() if n not in data and f.default is dataclasses.MISSING
+                   and f.default_factory is dataclasses.MISSING]
+        if missing:
+            raise ConfigError(f"missing key {prefix}{missing[0]} in {where}") from exc
+        raise
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    """Plain, YAML-safe dict of a config (nested configs as dicts, tuples as lists, paths as str)."""
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        raise TypeError(f"{config!r} is not a config instance")
+    return {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return config_to_dict(value)
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _convert(value: Any, tp: Any, key: str) -> Any:
+    """Check ``value`` against the annotation ``tp`` and convert it (lists -> tuples, int -> float)."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        for option in (a for a in args if a is not type(None)):
+            try:
+                return _convert(value, option, key)
+            except ConfigError:
+                continue
+        accepted = " or ".join(_type_name(a) for a in args).replace("NoneType", "null")
+        raise ConfigError(f"{key} must be {accepted}, got {value!r}")
+    if origin is Literal:
+        if value in args and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key} must be one of {', '.join(map(repr, args))}; got {value!r}")
+    if dataclasses.is_dataclass(tp):
+        if isinstance(value, tp):
+            return value
+        return config_from_dict(tp, value, prefix=f"{key}.")
+    if origin in (tuple, list):
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{key} must be a list, got {value!r}")
+        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+            if args and len(args) != len(value):
+                raise ConfigError(f"{key} must be a list of {len(args)} values, got {len(value)}: {value!r}")
+            items = [_convert(v, a, f"{key}[{i}]") for i, (v, a) in enumerate(zip(value, args or [Any] * len(value)))]
+        else:
+            item_type = args[0] if args else Any
+            items = [_convert(v, item_type, f"{key}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if origin is tuple else items
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key} must be a mapping, got {value!r}")
+        ktype, vtype = args if args else (Any, Any)
+        return {_convert(k, ktype, f"{key} key"): _convert(v, vtype, f"{key}.{k}") for k, v in value.items()}
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key} must be true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key} must be an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+        raise ConfigError(f"{key} must be a finite number, got {value!r}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{key} must be a string, got {value!r}")
+    if tp is Path:
+        if isinstance(value, (str, Path)):
+            return Path(value)
+        raise ConfigError(f"{key} must be a path, got {value!r}")
+    raise TypeError(f"config field {key} has an unsupported type {tp!r}")
