@@ -314,6 +314,75 @@ def preview(
     typer.echo(f"wrote {written} ({len(structures)} structure(s))")
 
 
+# --- train ---
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Option(
+        "--config", "-c", help="YAML recipe (a file, or a packaged one: config.yaml, cpu.yaml, tiny.yaml).")]
+    = Path("config/config.yaml"),
+    resume: Annotated[Optional[Path], typer.Option(
+        "--resume", help="Continue a run exactly from one of its checkpoints (epoch=N.ckpt or last.ckpt).")] = None,
+    overrides: Annotated[Optional[list[str]], typer.Option(
+        "--set", help="Override one recipe key, dotted for nesting: --set training.learning_rate=1e-4.")] = None,
+) -> None:
+    """Train the diffusion model from a recipe; logs and checkpoints go to ./lightning_logs/."""
+    from sapling.config import apply_overrides, config_from_dict, config_to_dict, load_config
+    from sapling.training.train import config_from_checkpoint
+    from sapling.training.train import train as run
+
+    sets = list(overrides or [])
+    if resume is not None:
+        # A resumed run keeps the recipe it was started with; --set may still change keys (e.g. num_epochs).
+        _require_file(resume)
+        from sapling.config import Config
+
+        cfg = config_from_dict(Config, apply_overrides(config_to_dict(config_from_checkpoint(resume)), sets))
+    else:
+        cfg = load_config(config, sets)
+    result = run(cfg, resume=resume)
+    typer.echo(f"trained {result.epochs} epoch(s), {result.global_step} steps in {result.seconds:.0f} s")
+    typer.echo(f"logs: {result.log_dir}")
+    if result.last_checkpoint:
+        typer.echo(f"last checkpoint: {result.last_checkpoint}")
+
+
+# --- generate ---
+
+@app.command()
+def generate(
+    prompt: Annotated[str, typer.Option("--prompt", "-p", help="What to grow, e.g. 'tall birch tree'.",
+                                        show_default=False)],
+    checkpoint: Annotated[Optional[Path], typer.Option(
+        "--checkpoint", help="A checkpoint (.ckpt from training, or .pt); default: the shipped model.")] = None,
+    size: Annotated[str, typer.Option("--size", help="normal (16x16x16), big (16x32x16) or huge (24x64x24).")]
+    = "normal",
+    num_samples: Annotated[int, typer.Option("--num-samples", "-n", help="Trees to generate.")] = 1,
+    sampling_steps: Annotated[Optional[int], typer.Option(
+        "--sampling-steps", help="Unmasking steps (default: the checkpoint's).")] = None,
+    guidance_scale: Annotated[Optional[float], typer.Option(
+        "--guidance-scale", help="Classifier-free guidance; 1 = off (default: the checkpoint's).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same trees.")] = 0,
+    postprocess: Annotated[str, typer.Option(
+        "--postprocess", help="none, prune or repair (default: repair when available, else prune).")] = "auto",
+    fmt: Annotated[Optional[str], typer.Option(
+        "--format", help="schem, nbt or litematic (default: from --out's extension, else schem).")] = None,
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Output folder (one file per tree) or a file name for a single tree.")] = Path("out"),
+    preview: Annotated[bool, typer.Option("--preview", help="Also write a PNG preview grid.")] = False,
+    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+) -> None:
+    """Generate trees from a text prompt and write them as schematic files."""
+    from sapling.generate import generate_trees
+
+    result = generate_trees(
+        prompt=prompt, checkpoint=checkpoint, size=size, num_samples=num_samples, steps=sampling_steps,
+        guidance_scale=guidance_scale, seed=seed, postprocess=postprocess, fmt=fmt, out=out,
+        preview=preview, device=device,
+    )
+    typer.echo(result.table())
+
+
 # ===========================================================================
 # NOT BUILT YET. Each command below only names its feature and exits with 2.
 # The issue that builds a feature replaces its placeholder here (and its line
@@ -329,18 +398,6 @@ _ANY_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 def _not_built(command: str, feature: str) -> NoReturn:
     typer.echo(f"error: 'sapling {command}' is not built yet ({feature})", err=True)
     raise typer.Exit(NOT_BUILT_EXIT)
-
-
-@app.command(context_settings=_ANY_ARGS)
-def generate() -> None:
-    """Generate trees from a text prompt (not built yet)."""
-    _not_built("generate", "text-to-tree generation comes with the model")
-
-
-@app.command(context_settings=_ANY_ARGS)
-def train() -> None:
-    """Train a model from a YAML recipe (not built yet)."""
-    _not_built("train", "training comes with the model")
 
 
 @app.command(context_settings=_ANY_ARGS)

@@ -105,6 +105,11 @@ class SampleConfig:
     guidance_scale: float = 1.0
     # scale of the annealed Gumbel noise on confidences: higher = more varied unmasking order
     temperature: float = 1.0
+    # "connected": a solid block is only accepted when it touches (by faces) the structure grown
+    # from an anchored trunk base, so nothing floats by construction; "plain": MaskGIT as is
+    sampler: Literal["connected", "plain"] = "connected"
+    # post-processing when a request does not say: none, prune or repair (see sapling.postprocess)
+    postprocess: Literal["none", "prune", "repair"] = "repair"
 
     def __post_init__(self) -> None:
         if self.sampling_steps < 1:

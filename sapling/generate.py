@@ -1,0 +1,147 @@
+"""``sapling generate``: prompt -> TreePipeline -> schematic files (+ preview), with a summary table.
+
+The I/O edge around ``TreePipeline``: resolving the checkpoint (the shipped default
+model when none is given), naming and writing one file per tree, and reporting
+per-sample metrics.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sapling.errors import GenerationError, ModelError
+from sapling.metrics import tree_metrics
+from sapling.structure import Structure
+
+DEFAULT_MODEL = Path(__file__).parent / "data" / "model" / "default.pt"
+FORMATS = ("schem", "nbt", "litematic")
+
+
+def default_checkpoint() -> Path:
+    """The model shipped inside the package; ``ModelError`` if this install has none."""
+    if not DEFAULT_MODEL.is_file():
+        raise ModelError(f"no default model in this install ({DEFAULT_MODEL} is missing); pass --checkpoint")
+    return DEFAULT_MODEL
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    """One generated tree as the summary table shows it."""
+
+    path: Path
+    blocks: int
+    connectivity: float  # raw, before post-processing
+    connectivity_after: float
+    removed: int  # blocks post-processing removed
+    species_purity: float | None
+    seconds: float
+
+
+@dataclass
+class GenerateResult:
+    rows: list[SampleRow]
+    preview: Path | None = None
+    structures: list[Structure] = field(default_factory=list)
+
+    def table(self) -> str:
+        """A fixed-width table, one line per tree, plus where the preview went."""
+        head = f"{'file':<44} {'blocks':>6} {'conn raw':>8} {'conn out':>8} {'removed':>7} {'purity':>6} {'time':>6}"
+        lines = [head, "-" * len(head)]
+        for r in self.rows:
+            purity = "-" if r.species_purity is None else f"{r.species_purity:.2f}"
+            lines.append(f"{str(r.path)[-44:]:<44} {r.blocks:>6} {r.connectivity:>8.3f} {r.connectivity_after:>8.3f} "
+                         f"{r.removed:>7} {purity:>6} {r.seconds:>5.2f}s")
+        if self.preview is not None:
+            lines.append(f"preview: {self.preview}")
+        return "\n".join(lines)
+
+
+def _output_paths(out: Path, fmt: str | None, prompt: str, seed: int, count: int) -> tuple[list[Path], str]:
+    """One path per tree: ``OUT/<slug>-<seed>-<i>.<fmt>`` for a folder, ``OUT`` itself for one file."""
+    from sapling.model.pipeline import slug
+
+    suffix = out.suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        if fmt is not None and fmt != suffix:
+            raise GenerationError(f"--format {fmt} disagrees with the extension of --out {out}")
+        if count != 1:
+            raise GenerationError(f"--out {out} names one file but {count} trees were asked for; give a folder")
+        return [out], suffix
+    if suffix and not out.is_dir():
+        raise GenerationError(f"--out {out}: unknown extension .{suffix}; use a folder or one of "
+                              + ", ".join("." + f for f in FORMATS))
+    fmt = fmt or "schem"
+    if fmt not in FORMATS:
+        raise GenerationError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    if out.exists() and not out.is_dir():
+        raise GenerationError(f"--out {out} exists and is not a folder")
+    return [out / f"{slug(prompt)}-{seed}-{i}.{fmt}" for i in range(count)], fmt
+
+
+def _check_writable(paths: list[Path]) -> None:
+    """Fail before sampling if the output folder cannot be created or written."""
+    folder = paths[0].parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GenerationError(f"cannot create output folder {folder}: {exc.strerror or exc}") from None
+    if not os.access(folder, os.W_OK):
+        raise GenerationError(f"output folder {folder} is not writable")
+
+
+def generate_trees(
+    prompt: str,
+    checkpoint: Path | None = None,
+    size: str = "normal",
+    num_samples: int = 1,
+    steps: int | None = None,
+    guidance_scale: float | None = None,
+    seed: int = 0,
+    postprocess: str = "auto",
+    fmt: str | None = None,
+    out: Path = Path("out"),
+    preview: bool = False,
+    device: str = "auto",
+    pipeline=None,
+) -> GenerateResult:
+    """Generate ``num_samples`` trees for ``prompt`` and write them; see ``sapling generate --help``.
+
+    ``pipeline`` may be given to reuse a loaded model (tests, notebooks).
+    """
+    from sapling.model.pipeline import TreePipeline
+    from sapling.schematic import write_structure
+    from sapling.training.corpus.captions import species_from_prompt
+
+    paths, fmt = _output_paths(Path(out), fmt, prompt, seed, num_samples)
+    if pipeline is None:
+        # Validate cheap arguments before loading a model.
+        TreePipeline.check_request([prompt], size, num_samples, steps or 1, guidance_scale or 1.0,
+                                   None if postprocess == "auto" else postprocess)
+        pipeline = TreePipeline.from_checkpoint(checkpoint or default_checkpoint(), device=device)
+    if postprocess == "auto":
+        postprocess = pipeline.default_postprocess
+    _check_writable(paths)
+
+    structures = pipeline(prompt, size=size, num_samples=num_samples, steps=steps, guidance_scale=guidance_scale,
+                          seed=seed, postprocess=postprocess)
+    species = species_from_prompt(prompt)
+    rows = []
+    for path, s in zip(paths, structures):
+        m = tree_metrics(s, species)
+        report = s.metadata.get("postprocess", {})
+        # Timing stays out of the file: same seed, same bytes.
+        write_structure(Structure(s.blocks, s.vocab, s.origin, {k: v for k, v in s.metadata.items() if k != "seconds"}),
+                        path)
+        rows.append(SampleRow(path, m.blocks, report.get("connectivity_before", m.connectivity), m.connectivity,
+                              max(0, report.get("blocks_before", m.blocks) - m.blocks), m.species_purity,
+                              s.metadata.get("seconds", 0.0)))
+    png = None
+    if preview:
+        from sapling.render import save_preview
+
+        png = save_preview(structures, paths[0].with_name(paths[0].stem.rsplit("-", 1)[0] + "-preview.png")
+                           if num_samples > 1 else paths[0].with_suffix(".png"),
+                           captions=[f"{p.name} · conn {r.connectivity:.2f}" for p, r in zip(paths, rows)])
+    return GenerateResult(rows, png, structures)

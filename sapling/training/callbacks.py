@@ -1,0 +1,104 @@
+"""Training callbacks: periodic samples with metrics and previews, and curve plots at the end."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+
+from sapling.metrics import tree_metrics
+
+
+def _log_dir(trainer: L.Trainer) -> Path:
+    return Path(trainer.log_dir or trainer.default_root_dir)
+
+
+class SampleEvaluation(L.Callback):
+    """Every ``every_n_epochs`` epochs: sample fixed prompts through ``TreePipeline``.
+
+    Logs mean connectivity, species purity and leaf decay (``samples/...``) and saves
+    a preview grid ``checkpoints/samples-epoch=N.png`` beside the checkpoints: the
+    "test after epoch 50, 100, 150" routine, done by itself.
+    """
+
+    def __init__(self, prompts: tuple[str, ...], every_n_epochs: int, num_samples: int, steps: int, seed: int = 0):
+        self.prompts, self.every, self.num_samples, self.steps, self.seed = prompts, every_n_epochs, num_samples, steps, seed
+
+    def on_validation_epoch_end(self, trainer: L.Trainer, module) -> None:
+        epoch = trainer.current_epoch + 1
+        if not self.prompts or self.every < 1 or epoch % self.every or trainer.sanity_checking:
+            return
+        if not trainer.is_global_zero:
+            return
+        from sapling.render import save_preview
+        from sapling.training.corpus.captions import species_from_prompt
+
+        was_training = module.ema.training
+        # Raw samples (no post-processing): the metrics judge the model, not the clean-up.
+        structures = module.pipeline()(list(self.prompts), num_samples=self.num_samples, steps=self.steps,
+                                       seed=self.seed, postprocess="none")
+        module.ema.train(was_training)
+        rows = [tree_metrics(s, species_from_prompt(s.metadata["prompt"])) for s in structures]
+        purity = [r.species_purity for r in rows if r.species_purity is not None]
+        values = {
+            "samples/connectivity": float(np.mean([r.connectivity for r in rows])),
+            "samples/fully_connected": float(np.mean([r.fully_connected for r in rows])),
+            "samples/leaf_decay": float(np.mean([r.leaf_decay_fraction for r in rows])),
+            "samples/species_purity": float(np.mean(purity)) if purity else 0.0,
+            "samples/blocks": float(np.mean([r.blocks for r in rows])),
+        }
+        module.log_dict(values, rank_zero_only=True)
+        captions = [f"{s.metadata['prompt']} · conn {r.connectivity:.2f}" for s, r in zip(structures, rows)]
+        out = _log_dir(trainer) / "checkpoints" / f"samples-epoch={epoch}.png"
+        save_preview(structures, out, captions=captions, columns=self.num_samples)
+
+
+def plot_curves(metrics_csv: Path, out: Path) -> Path | None:
+    """Plot every logged series of a CSVLogger ``metrics.csv`` against the step; None if empty."""
+    if not metrics_csv.exists():
+        return None
+    series: dict[str, list[tuple[float, float]]] = {}
+    with open(metrics_csv) as f:
+        for row in csv.DictReader(f):
+            step = float(row.get("step") or 0)
+            for key, value in row.items():
+                if key in ("step", "epoch") or value in (None, ""):
+                    continue
+                v = float(value)
+                if math.isfinite(v):
+                    series.setdefault(key, []).append((step, v))
+    if not series:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = sorted(series)
+    cols = 3
+    rows = -(-len(keys) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.8 * rows), squeeze=False)
+    for ax, key in zip(axes.flat, keys):
+        xs, ys = zip(*series[key])
+        ax.plot(xs, ys, marker="." if len(xs) < 50 else None)
+        ax.set_title(key, fontsize=9)
+        ax.set_xlabel("step", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out
+
+
+class CurvePlot(L.Callback):
+    """Writes ``training_curves.png`` (loss, accuracy, sample metrics) when fitting ends."""
+
+    def on_fit_end(self, trainer: L.Trainer, module) -> None:
+        if trainer.is_global_zero:
+            d = _log_dir(trainer)
+            plot_curves(d / "metrics.csv", d / "training_curves.png")

@@ -1,0 +1,147 @@
+"""Training data: a Lightning datamodule over dataset shards.
+
+A recipe names its data: a dataset folder (``data.dataset``), or the built-in
+corpus (``data.dataset: null``), which is built once from ``data.seed`` with
+``build_dataset`` into a cache folder beside the logs and reused afterwards, so
+the corpus and ``sapling dataset build`` are one code path. Validation uses the
+dataset's held-out split.
+
+Batches never mix size buckets (grids of one batch share a shape). A batch is
+``{"tokens": (B, X, Y, Z) long, "captions": list[str]}``; one caption per tree is
+drawn at random each time it is seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Sampler
+
+from sapling.blocks import BlockVocab
+from sapling.config import DataConfig
+from sapling.errors import DatasetError
+from sapling.training.dataset import Dataset, build_dataset, load_dataset
+from sapling.training.corpus.generate import GENERATOR_VERSION
+
+
+@dataclass
+class _Bucket:
+    blocks: np.ndarray  # (N, X, Y, Z)
+    captions: list[list[str]]
+
+
+class TreeSet(torch.utils.data.Dataset):
+    """Trees of one split as ``(bucket, row)`` items; ``__getitem__`` takes a flat index."""
+
+    def __init__(self, dataset: Dataset, sizes: tuple[str, ...]):
+        self.buckets: dict[str, _Bucket] = {}
+        for size in dataset.sizes:
+            if size not in sizes:
+                continue
+            arr = dataset.arrays(size)
+            if len(arr.blocks):
+                self.buckets[size] = _Bucket(arr.blocks, [dataset.entries[i].captions for i in arr.index])
+        self.items = [(size, row) for size, b in self.buckets.items() for row in range(len(b.blocks))]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, str]:
+        size, row = self.items[i]
+        bucket = self.buckets[size]
+        caps = bucket.captions[row] or [""]
+        cap = caps[int(torch.randint(len(caps), ()).item())] if len(caps) > 1 else caps[0]
+        return torch.from_numpy(bucket.blocks[row].astype(np.int64)), cap
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Shuffled batches, each drawn from a single size bucket; deterministic per (seed, epoch)."""
+
+    def __init__(self, trees: TreeSet, batch_size: int, shuffle: bool, seed: int, drop_last: bool = False):
+        self.trees, self.batch_size, self.shuffle, self.seed, self.drop_last = trees, batch_size, shuffle, seed, drop_last
+        self.epoch = 0
+        self.groups: dict[str, list[int]] = {}
+        for i, (size, _) in enumerate(trees.items):
+            self.groups.setdefault(size, []).append(i)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def _batches(self) -> list[list[int]]:
+        g = torch.Generator().manual_seed(self.seed * 100003 + self.epoch)
+        batches = []
+        for idx in self.groups.values():
+            order = [idx[int(j)] for j in torch.randperm(len(idx), generator=g)] if self.shuffle else idx
+            for k in range(0, len(order), self.batch_size):
+                chunk = order[k:k + self.batch_size]
+                if len(chunk) == self.batch_size or not self.drop_last:
+                    batches.append(chunk)
+        if self.shuffle:
+            batches = [batches[int(j)] for j in torch.randperm(len(batches), generator=g)]
+        self.epoch += 1  # the next pass differs even when Lightning does not call set_epoch
+        return batches
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return iter(self._batches())
+
+    def __len__(self) -> int:
+        n = 0
+        for idx in self.groups.values():
+            n += len(idx) // self.batch_size if self.drop_last else -(-len(idx) // self.batch_size)
+        return n
+
+
+def collate(items: list[tuple[torch.Tensor, str]]) -> dict[str, object]:
+    return {"tokens": torch.stack([t for t, _ in items]), "captions": [c for _, c in items]}
+
+
+def corpus_cache_dir(config: DataConfig, root: Path) -> Path:
+    """Where the built-in corpus for this data config is cached (one folder per recipe of data)."""
+    types = "all" if not config.types else "-".join(sorted(config.types))
+    key = f"corpus-v{GENERATOR_VERSION}-n{config.corpus_size}-s{config.seed}-{types}-g{int(config.ground)}"
+    return root / "corpus_cache" / key
+
+
+class TreeDataModule(L.LightningDataModule):
+    """Train/validation loaders over a dataset folder or the cached built-in corpus."""
+
+    def __init__(self, config: DataConfig, vocab: BlockVocab, batch_size: int, seed: int, cache_root: str | Path = "lightning_logs"):
+        super().__init__()
+        self.config, self.vocab, self.batch_size, self.seed = config, vocab, batch_size, seed
+        self.cache_root = Path(cache_root)
+        self.train_set: TreeSet | None = None
+        self.val_set: TreeSet | None = None
+
+    def dataset_dir(self) -> Path:
+        if self.config.dataset is not None:
+            return Path(self.config.dataset)
+        out = corpus_cache_dir(self.config, self.cache_root)
+        if not (out / "manifest.json").exists():
+            build_dataset(out, count=self.config.corpus_size, seed=self.config.seed,
+                          types=list(self.config.types) or None, sizes=list(self.config.sizes),
+                          ground=self.config.ground, holdout=self.config.holdout, progress=False, overwrite=True)
+        return out
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.train_set is not None:
+            return
+        root = self.dataset_dir()
+        self.train_set = TreeSet(load_dataset(root, "train", vocab=self.vocab), self.config.sizes)
+        self.val_set = TreeSet(load_dataset(root, "test", vocab=self.vocab), self.config.sizes)
+        if not len(self.train_set):
+            raise DatasetError(f"dataset {root} has no training trees of sizes {', '.join(self.config.sizes)}")
+        if not len(self.val_set):
+            raise DatasetError(f"dataset {root} has no held-out trees of sizes {', '.join(self.config.sizes)} for validation")
+
+    def train_dataloader(self) -> DataLoader:
+        sampler = BucketBatchSampler(self.train_set, self.batch_size, shuffle=True, seed=self.seed, drop_last=False)
+        return DataLoader(self.train_set, batch_sampler=sampler, collate_fn=collate, num_workers=self.config.num_workers)
+
+    def val_dataloader(self) -> DataLoader:
+        sampler = BucketBatchSampler(self.val_set, self.batch_size, shuffle=False, seed=self.seed)
+        return DataLoader(self.val_set, batch_sampler=sampler, collate_fn=collate, num_workers=self.config.num_workers)

@@ -1,0 +1,105 @@
+"""``sapling train``: build the Lightning trainer from a recipe and fit (or resume).
+
+Logs go to ``<root>/lightning_logs/version_X/`` (metrics.csv, hparams, a plot of
+the training curves, sample previews) and checkpoints to
+``lightning_logs/version_X/checkpoints/epoch=N.ckpt`` every K epochs plus
+``last.ckpt``.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+from lightning.pytorch.loggers import CSVLogger
+
+from sapling.blocks import BlockVocab
+from sapling.config import Config, apply_overrides, config_from_dict, config_to_dict
+from sapling.errors import ConfigError, ModelError
+from sapling.training.callbacks import CurvePlot, SampleEvaluation
+from sapling.training.data import TreeDataModule
+from sapling.training.module import TreeDiffusionModule
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Where a run wrote its outputs and how long it took."""
+
+    log_dir: Path
+    last_checkpoint: Path | None
+    epochs: int
+    global_step: int
+    seconds: float
+
+
+def config_from_checkpoint(path: str | Path) -> Config:
+    """The recipe a Lightning checkpoint was trained with (for ``--resume``)."""
+    try:
+        raw = torch.load(Path(path), map_location="cpu", weights_only=True)
+        return config_from_dict(Config, raw["hyper_parameters"]["config"])
+    except FileNotFoundError:
+        raise ModelError(f"checkpoint {path} does not exist") from None
+    except (KeyError, TypeError):
+        raise ModelError(f"{path} is not a Sapling training checkpoint (no recipe inside)") from None
+    except ConfigError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (torch.load raises many types for a bad file)
+        raise ModelError(f"checkpoint {path} cannot be read ({type(exc).__name__})") from None
+
+
+def train(config: Config, resume: str | Path | None = None, root: str | Path = ".") -> TrainResult:
+    """Fit the model described by ``config``; with ``resume``, continue that run exactly."""
+    t = config.training
+    root = Path(root)
+    L.seed_everything(t.seed, workers=True, verbose=False)
+    vocab = BlockVocab.default()
+    if config.model.vocab_size != len(vocab):
+        raise ConfigError(f"model.vocab_size is {config.model.vocab_size} but the block vocabulary has {len(vocab)} states")
+    module = TreeDiffusionModule.from_config(config, vocab)
+    data = TreeDataModule(config.data, vocab, t.batch_size, t.seed, cache_root=root / "lightning_logs")
+
+    logger = CSVLogger(save_dir=str(root), name="lightning_logs")
+    callbacks: list[L.Callback] = [
+        ModelCheckpoint(filename="{epoch}", every_n_epochs=t.checkpoint_every_n_epochs, save_top_k=-1,
+                        save_last=True, auto_insert_metric_name=True),
+        CurvePlot(),
+    ]
+    if t.early_stopping.patience > 0:
+        callbacks.append(EarlyStopping(monitor="val/loss", patience=t.early_stopping.patience, mode="min"))
+    if t.sample_every_n_epochs > 0 and t.sample_prompts:
+        callbacks.append(SampleEvaluation(t.sample_prompts, t.sample_every_n_epochs, t.sample_num_samples,
+                                          config.sampling.sampling_steps, seed=t.seed))
+    trainer = L.Trainer(
+        max_epochs=t.num_epochs,
+        accelerator=t.accelerator,
+        devices=t.devices,
+        strategy=t.strategy,
+        num_nodes=t.num_nodes,
+        precision=t.precision,
+        logger=logger,
+        callbacks=callbacks,
+        gradient_clip_val=t.grad_clip or None,
+        log_every_n_steps=t.log_every_n_steps,
+        limit_train_batches=t.limit_train_batches,
+        check_val_every_n_epoch=t.val_every_n_epochs,
+        default_root_dir=str(root),
+        enable_model_summary=False,
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        # Lightning's hints about num_workers and small logging intervals are noise on CPU runs.
+        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+        warnings.filterwarnings("ignore", message=".*log_every_n_steps.*")
+        trainer.fit(module, datamodule=data, ckpt_path=str(resume) if resume else None)
+    ckpt_cb = next(c for c in callbacks if isinstance(c, ModelCheckpoint))
+    last = Path(ckpt_cb.last_model_path) if ckpt_cb.last_model_path else None
+    return TrainResult(Path(trainer.log_dir), last, trainer.current_epoch, trainer.global_step,
+                       time.perf_counter() - start)
+
+
+__all__ = ["TrainResult", "config_from_checkpoint", "train", "apply_overrides", "config_to_dict"]

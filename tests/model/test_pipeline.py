@@ -1,0 +1,123 @@
+"""TreePipeline on a tiny random model: shapes, determinism, callbacks, guidance, samplers, checks."""
+
+import numpy as np
+import pytest
+import torch
+
+from sapling.errors import GenerationError, ModelError
+from sapling.metrics import face_connectivity
+from sapling.model.pipeline import MAX_SAMPLES, MAX_STEPS, Checkpoint, TreePipeline, resolve_device, slug
+from sapling.structure import SIZES
+
+
+def test_shapes_metadata_and_prompt_major_order(tiny_pipeline):
+    out = tiny_pipeline(["oak tree", "birch tree"], num_samples=2, steps=2, seed=3, postprocess="none")
+    assert len(out) == 4
+    assert [s.metadata["prompt"] for s in out] == ["oak tree"] * 2 + ["birch tree"] * 2
+    assert [s.metadata["sample"] for s in out] == [0, 1, 0, 1]
+    for s in out:
+        assert s.shape == SIZES["normal"]
+        assert s.vocab == tiny_pipeline.vocab
+        assert s.origin[0] == 8 and s.origin[2] == 8
+        assert s.blocks.max() < len(s.vocab)  # the mask id never leaves the model
+
+
+def test_same_seed_same_blocks_other_seed_other_blocks(tiny_pipeline):
+    a = tiny_pipeline("oak tree", num_samples=2, steps=3, seed=7, postprocess="none")
+    b = tiny_pipeline("oak tree", num_samples=2, steps=3, seed=7, postprocess="none")
+    c = tiny_pipeline("oak tree", num_samples=2, steps=3, seed=8, postprocess="none")
+    assert all(np.array_equal(x.blocks, y.blocks) for x, y in zip(a, b))
+    assert not all(np.array_equal(x.blocks, y.blocks) for x, y in zip(a, c))
+
+
+@pytest.mark.parametrize("steps", [1, 2, 5])
+def test_callback_streams_every_block_exactly_once(tiny_pipeline, steps):
+    events = []
+    out = tiny_pipeline(["oak tree", "spruce tree"], steps=steps, seed=1, postprocess="none", callback=events.append)
+    assert [e.step for e in events] == list(range(1, steps + 1))
+    assert all(e.steps == steps for e in events)
+    for i, s in enumerate(out):
+        streamed = {(x, y, z): state for e in events for x, y, z, state in e.blocks(i)}
+        assert len(streamed) == sum(len(e.blocks(i)) for e in events)  # no voxel twice
+        assert streamed == {(x, y, z): st for x, y, z, st in s.iter_blocks()}
+
+
+def test_connected_sampler_grows_only_from_the_anchor(tiny_pipeline):
+    out = tiny_pipeline(["oak tree"], num_samples=3, steps=4, seed=2, postprocess="none", sampler="connected")
+    for s in out:
+        assert s.num_blocks > 0
+        assert face_connectivity(s) == 1.0
+        assert (s.kinds()[8, :, 8] == 1).any()  # the anchor is a log on the centre column
+    plain = tiny_pipeline(["oak tree"], num_samples=3, steps=4, seed=2, postprocess="none", sampler="plain")
+    assert any(face_connectivity(s) < 1.0 for s in plain)  # the random model alone scatters blocks
+
+
+def test_guidance_runs_both_halves_and_changes_the_result(tiny_pipeline):
+    a = tiny_pipeline("oak tree", steps=2, seed=4, guidance_scale=1.0, postprocess="none", sampler="plain")[0]
+    b = tiny_pipeline("oak tree", steps=2, seed=4, guidance_scale=4.0, postprocess="none", sampler="plain")[0]
+    assert not np.array_equal(a.blocks, b.blocks)
+
+
+@pytest.mark.parametrize("size", ["big", "huge"])
+def test_other_sizes(tiny_pipeline, size):
+    s = tiny_pipeline("giant spruce", size=size, steps=1, seed=0, postprocess="none")[0]
+    assert s.shape == SIZES[size]
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(prompts=""), "non-empty"),
+        (dict(prompts="x" * 500), "characters"),
+        (dict(size="gigantic"), "unknown size"),
+        (dict(steps=0), "between 1"),
+        (dict(steps=MAX_STEPS + 1), "between 1"),
+        (dict(num_samples=MAX_SAMPLES + 1), "samples"),
+        (dict(num_samples=0), "samples"),
+        (dict(guidance_scale=-1.0), "guidance"),
+        (dict(postprocess="smooth"), "post-processing"),
+        (dict(sampler="magic"), "sampler"),
+    ],
+)
+def test_bad_requests_are_refused(tiny_pipeline, kwargs, match):
+    args = dict(prompts="oak tree", steps=2)
+    args.update(kwargs)
+    with pytest.raises(GenerationError, match=match):
+        tiny_pipeline(**args)
+
+
+def test_checkpoint_round_trip_and_errors(tiny_pipeline, tmp_path, text_encoder):
+    ck = Checkpoint(tiny_pipeline.model.config, tiny_pipeline.vocab, tiny_pipeline.model.state_dict(),
+                    tiny_pipeline.defaults, {"recipe": "test"})
+    path = ck.save(tmp_path / "m.pt", dtype=torch.float16)
+    loaded = TreePipeline.from_checkpoint(path, device="cpu", text_encoder=text_encoder)
+    assert loaded.info == {"recipe": "test"} and loaded.vocab == tiny_pipeline.vocab
+    s = loaded("oak tree", steps=2, seed=0, postprocess="none")[0]
+    assert s.shape == SIZES["normal"]
+
+    with pytest.raises(ModelError, match="does not exist"):
+        TreePipeline.from_checkpoint(tmp_path / "missing.ckpt", device="cpu")
+    (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ModelError, match="cannot be read"):
+        TreePipeline.from_checkpoint(tmp_path / "junk.ckpt", device="cpu")
+    torch.save({"state_dict": {}}, tmp_path / "other.ckpt")
+    with pytest.raises(ModelError, match="not a Sapling checkpoint"):
+        TreePipeline.from_checkpoint(tmp_path / "other.ckpt", device="cpu")
+    bad = ck.payload()
+    bad["vocab"] = bad["vocab"][:-1]
+    bad["vocab_hash"] = None
+    torch.save({"sapling": bad}, tmp_path / "mismatch.ckpt")
+    with pytest.raises(ModelError, match="vocabulary"):
+        TreePipeline.from_checkpoint(tmp_path / "mismatch.ckpt", device="cpu")
+
+
+def test_devices_and_slug():
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type in ("cpu", "cuda")
+    with pytest.raises(ModelError):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelError, match="no CUDA"):
+            resolve_device("cuda")
+    assert slug("Tall Birch tree!") == "tall-birch-tree"
+    assert slug("???") == "tree"
