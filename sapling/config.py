@@ -108,6 +108,9 @@ class SampleConfig:
     # "connected": a solid block is only accepted when it touches (by faces) the structure grown
     # from an anchored trunk base, so nothing floats by construction; "plain": MaskGIT as is
     sampler: Literal["connected", "plain"] = "connected"
+    # after the first step, keep one species for logs, one for leaves and one ground block per tree
+    # (the most probable over the whole grid): independent per-voxel draws otherwise mix species
+    species_lock: bool = True
     # post-processing when a request does not say: none, prune or repair (see sapling.postprocess)
     postprocess: Literal["none", "prune", "repair"] = "repair"
 

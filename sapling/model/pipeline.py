@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
-from sapling.blocks import BlockVocab
+from sapling.blocks import KIND_ID, BlockVocab
 from sapling.config import ModelConfig, SampleConfig, config_from_dict
 from sapling.errors import BlockError, ConfigError, GenerationError, ModelError
 from sapling.model.schedule import MaskSchedule, masked_fraction
@@ -164,6 +164,7 @@ class TreePipeline:
         vocab: BlockVocab,
         sample_config: SampleConfig | None = None,
         device: str | torch.device = "cpu",
+        bf16: bool = True,
     ):
         if model.config.vocab_size != len(vocab):
             raise ModelError(f"model predicts {model.config.vocab_size} blocks, vocabulary has {len(vocab)}")
@@ -173,6 +174,8 @@ class TreePipeline:
         self.vocab = vocab
         self.defaults = sample_config or SampleConfig()
         self.schedule = MaskSchedule(model.config.mask_schedule)
+        self.bf16 = bf16  # bf16 autocast: ~2.3x faster convolutions on these CPUs, and on GPUs
+        self.info: dict[str, Any] = {}
 
     @classmethod
     def from_checkpoint(
@@ -226,7 +229,7 @@ class TreePipeline:
     def _logits(self, tokens: torch.Tensor, mask: torch.Tensor, cond, uncond, guidance_scale: float) -> torch.Tensor:
         """(B, X, Y, Z) tokens -> (B, V, X, Y, Z) guided logits (one batched forward)."""
         ratio = masked_fraction(mask)
-        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16)
+        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
         if uncond is None:
             with autocast:
                 return self.model(tokens, ratio, cond.tokens, cond.mask, cond.pooled).float()
@@ -256,6 +259,42 @@ class TreePipeline:
             mask[i, cx, y, cz] = False
             anchors.append((cx, y, cz))
         return anchors
+
+    def _species_lock(self, logits: torch.Tensor) -> torch.Tensor:
+        """(B, V, X, Y, Z) logits -> (B, V) bool: the blocks a tree may still use.
+
+        Per tree, the species with the largest expected number of logs (and, separately,
+        of leaves: azalea trees grow azalea leaves on oak logs) and the most expected
+        ground block win; blocks of other species and other ground blocks are ruled
+        out, as are species decorations (cocoa, propagules, pale moss) of neither species.
+        """
+        vocab = self.vocab
+        if not hasattr(self, "_kind_t"):
+            names = sorted({s for s in vocab.species if s is not None})
+            self._species_names = names
+            self._kind_t = torch.as_tensor(vocab.kind_ids.astype("int64"))
+            self._species_t = torch.tensor([names.index(s) if s is not None else -1 for s in vocab.species])
+        kind, species = self._kind_t.to(logits.device), self._species_t.to(logits.device)
+        expected = torch.softmax(logits.float(), dim=1).flatten(2).sum(dim=2)  # (B, V)
+        b, v = expected.shape
+        allowed = torch.ones(b, v, dtype=torch.bool, device=logits.device)
+        n_species = len(self._species_names)
+        chosen = []
+        for k in ("log", "leaves"):
+            ids = (kind == KIND_ID[k]) & (species >= 0)
+            per_species = torch.zeros(b, n_species, device=logits.device)
+            per_species.index_add_(1, species[ids], expected[:, ids])
+            best = per_species.argmax(dim=1)  # (B,)
+            chosen.append(best)
+            allowed &= ~(ids[None, :] & (species[None, :] != best[:, None]))
+        deco = (kind == KIND_ID["decoration"]) & (species >= 0)
+        ok = (species[None, :] == chosen[0][:, None]) | (species[None, :] == chosen[1][:, None])
+        allowed &= ~(deco[None, :] & ~ok)
+        ground = kind == KIND_ID["ground"]
+        if ground.any():
+            best_ground = torch.where(ground[None, :], expected, torch.full_like(expected, -1.0)).argmax(dim=1)
+            allowed &= ~(ground[None, :] & (torch.arange(v, device=logits.device)[None, :] != best_ground[:, None]))
+        return allowed
 
     def _keep_connected(self, tokens: torch.Tensor, mask: torch.Tensor, newly: torch.Tensor,
                         anchors: list[tuple[int, int, int]], final: bool) -> None:
@@ -289,8 +328,13 @@ class TreePipeline:
                 callback: StepCallback | None) -> torch.Tensor:
         """Run ``steps`` unmasking steps from ``tokens``/``mask``; returns the final tokens."""
         start_masked = mask.flatten(1).sum(dim=1)
+        allowed = None
         for step in range(steps):
             logits = self._logits(tokens, mask, emb, uncond, guidance_scale)
+            if self.defaults.species_lock:
+                if allowed is None:
+                    allowed = self._species_lock(logits)
+                logits = logits.masked_fill(~allowed[:, :, None, None, None], float("-inf"))
             if connected and anchors is None:
                 anchors = self._anchor(logits, tokens, mask)
             out = self.schedule.step(logits, tokens, mask, step, steps, generator=gen, temperature=temperature,

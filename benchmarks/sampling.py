@@ -1,0 +1,50 @@
+"""Sampling speed: seconds per tree by size, steps, batch, precision and guidance.
+
+    python benchmarks/sampling.py [--checkpoint CKPT] [--quick]
+
+Uses the shipped default model (or --checkpoint); the network's cost does not depend
+on its weights. Prints one table row per setting. --quick runs a smaller grid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import platform
+import time
+
+import torch
+
+from sapling.generate import default_checkpoint
+from sapling.model.pipeline import TreePipeline
+
+
+def time_call(pipe: TreePipeline, size: str, steps: int, batch: int, guidance: float, repeat: int) -> float:
+    pipe(["oak tree"] * batch, size=size, steps=min(steps, 2), guidance_scale=guidance, postprocess="none")  # warm-up
+    t = time.perf_counter()
+    for r in range(repeat):
+        pipe(["oak tree"] * batch, size=size, steps=steps, guidance_scale=guidance, seed=r, postprocess="none")
+    return (time.perf_counter() - t) / (repeat * batch)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--checkpoint", default=None)
+    ap.add_argument("--quick", action="store_true", help="normal size only, 8/16 steps, batch 1 and 16")
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+    pipe = TreePipeline.from_checkpoint(args.checkpoint or default_checkpoint(), device="cpu")
+    sizes = ["normal"] if args.quick else ["normal", "big", "huge"]
+    steps_list = [8, 16] if args.quick else [8, 16, 32, 100]
+    print(f"# {platform.machine()} {platform.processor()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(f"{'size':<7}{'steps':>6}{'batch':>6}{'precision':>10}{'guidance':>9}{'s/tree':>9}")
+    for size, steps, batch, bf16, guidance in itertools.product(sizes, steps_list, [1, 16], [True, False], [1.0, 3.0]):
+        if size == "huge" and (batch == 16 or steps == 100) and not bf16:
+            continue  # minutes per setting; the bf16 rows tell the story
+        pipe.bf16 = bf16
+        sec = time_call(pipe, size, steps, batch, guidance, 1 if batch == 16 or steps >= 32 else args.repeat)
+        print(f"{size:<7}{steps:>6}{batch:>6}{'bf16' if bf16 else 'fp32':>10}{guidance:>9.1f}{sec:>9.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
