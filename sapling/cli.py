@@ -383,6 +383,36 @@ def generate(
     typer.echo(result.table())
 
 
+# --- postprocess ---
+
+@app.command()
+def postprocess(
+    src: Annotated[Path, typer.Argument(help="Input: .schem, .nbt or .litematic.", show_default=False)],
+    dst: Annotated[Path, typer.Argument(help="Output; its extension picks the format.", show_default=False)],
+    connectivity: Annotated[str, typer.Option(
+        "--connectivity", help="any: blocks touching at a face, edge or corner are attached; face: faces only.")]
+    = "any",
+    drop_decaying: Annotated[bool, typer.Option(
+        "--drop-decaying", help="Remove leaves too far from a log (default: make them persistent).")] = False,
+    extend_trunk: Annotated[bool, typer.Option(
+        "--extend-trunk", help="Extend a floating trunk down to the floor instead of lowering the tree.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Print what was changed.")] = False,
+) -> None:
+    """Clean up any tree schematic: keep the main structure, fix leaf states, log axes and decorations."""
+    from sapling.postprocess import clean
+    from sapling.schematic import read_structure, write_structure
+
+    _check_output_format(dst)
+    _require_file(src)
+    structure = read_structure(src)
+    cleaned, rep = clean(structure, connectivity=connectivity, leaves="drop" if drop_decaying else "persist",
+                         ground_mode="extend" if extend_trunk else "lower")
+    written = write_structure(cleaned, dst)
+    if report:
+        typer.echo(rep.to_text())
+    typer.echo(f"wrote {written} ({rep.blocks_after} of {rep.blocks_before} blocks kept)")
+
+
 # ===========================================================================
 # NOT BUILT YET. Each command below only names its feature and exits with 2.
 # The issue that builds a feature replaces its placeholder here (and its line
@@ -404,12 +434,6 @@ def _not_built(command: str, feature: str) -> NoReturn:
 def evaluate() -> None:
     """Score a checkpoint's samples with the quality metrics (not built yet)."""
     _not_built("evaluate", "evaluation comes with the model")
-
-
-@app.command(context_settings=_ANY_ARGS)
-def postprocess() -> None:
-    """Prune or repair a structure file (not built yet)."""
-    _not_built("postprocess", "prune/repair post-processing from the command line")
 
 
 @app.command(context_settings=_ANY_ARGS)

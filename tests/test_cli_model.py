@@ -98,3 +98,27 @@ def test_train_cli_resume_and_bad_flags(tiny_checkpoint, tmp_path, monkeypatch):
     assert r.exit_code == 1 and "not found" in one_line_error(r)
     r = runner.invoke(app, ["train", "--resume", str(tmp_path / "none.ckpt")])
     assert r.exit_code == 1 and "no such file" in one_line_error(r)
+
+
+def test_postprocess_cleans_a_dirty_file(tmp_path):
+    from sapling.metrics import connectivity, leaf_decay_fraction
+    from sapling.schematic import write_structure
+    from sapling.structure import Structure
+
+    tree = {(0, y, 0): "oak_log[axis=y]" for y in range(4)}
+    tree.update({(dx, 4, dz): "oak_leaves[persistent=false]" for dx in (-1, 0, 1) for dz in (-1, 0, 1)})
+    dirty = {**tree, (5, 8, 5): "oak_leaves[persistent=false]", (4, 0, 4): "glass",
+             (1, 1, 0): "vine[east=false,north=false,south=false,up=false,west=false]"}
+    write_structure(Structure.from_blocks(dirty), tmp_path / "dirty.schem")
+    r = runner.invoke(app, ["postprocess", str(tmp_path / "dirty.schem"), str(tmp_path / "clean.schem"), "--report"])
+    assert r.exit_code == 0, r.output
+    clean = read_structure(tmp_path / "clean.schem")
+    assert connectivity(clean) == 1.0 and leaf_decay_fraction(clean) == 0.0
+    assert clean.num_blocks == len(tree)
+    assert "wrote" in r.output
+
+    r = runner.invoke(app, ["postprocess", str(tmp_path / "dirty.schem"), str(tmp_path / "c.schem"),
+                            "--connectivity", "diagonal"])
+    assert r.exit_code == 1 and "diagonal" in one_line_error(r)
+    r = runner.invoke(app, ["postprocess", str(tmp_path / "missing.schem"), str(tmp_path / "c.schem")])
+    assert r.exit_code == 1 and "no such file" in one_line_error(r)

@@ -121,3 +121,28 @@ def test_devices_and_slug():
             resolve_device("cuda")
     assert slug("Tall Birch tree!") == "tall-birch-tree"
     assert slug("???") == "tree"
+
+
+@pytest.mark.parametrize("mode", ["prune", "repair"])
+def test_postprocess_modes_leave_nothing_floating(tiny_pipeline, mode):
+    from sapling.metrics import connectivity, leaf_decay_fraction
+
+    out = tiny_pipeline(["oak tree"], num_samples=3, steps=3, seed=5, postprocess=mode, sampler="plain")
+    for s in out:
+        report = s.metadata["postprocess"]
+        assert report["mode"] == mode
+        assert connectivity(s) == 1.0 or s.num_blocks == 0
+        assert leaf_decay_fraction(s) == 0.0
+        assert report["blocks_before"] >= s.num_blocks
+
+
+def test_repair_rebuilds_rather_than_deletes(tiny_pipeline):
+    """Repair re-predicts the stray parts with the model: same seed, it keeps at least as much as
+    pruning the same raw sample would, on average over several samples."""
+    from sapling.postprocess import clean
+
+    raw = tiny_pipeline(["oak tree"], num_samples=4, steps=3, seed=9, postprocess="none", sampler="plain")
+    pruned = sum(clean(s)[0].num_blocks for s in raw)
+    repaired = sum(s.num_blocks for s in tiny_pipeline(["oak tree"], num_samples=4, steps=3, seed=9,
+                                                       postprocess="repair", sampler="plain"))
+    assert repaired >= pruned
