@@ -23,9 +23,14 @@ def tree_types() -> list[str]:
     return sorted(REGISTRY)
 
 
-def _ground_patch(canvas: TreeCanvas, block: str, rng: random.Random) -> None:
-    """A small ground patch at y = -1 under every trunk-base log (plus a ring around it)."""
-    base = [(x, z) for (x, y, z), s in canvas.blocks.items() if y == 0 and block_kind(s) == "log"]
+def _ground_patch(canvas: TreeCanvas, block: str, rng: random.Random, level: int = -1) -> None:
+    """A small ground patch at y = ``level`` under every log standing on it (plus a ring around it).
+
+    ``level`` is -1 (just under the trunk base) unless a grower says otherwise: a
+    mangrove's roots lift its trunk, so its mud lies lower, and roots that reach
+    into the ground layer (y == level) get the patch around them too.
+    """
+    base = [(x, z) for (x, y, z), s in canvas.blocks.items() if y in (level, level + 1) and block_kind(s) == "log"]
     if not base:
         return
     cells = set()
@@ -34,8 +39,8 @@ def _ground_patch(canvas: TreeCanvas, block: str, rng: random.Random) -> None:
             for dz in (-1, 0, 1):
                 cells.add((x + dx, z + dz))
     for x, z in sorted(cells):
-        if (x, -1, z) not in canvas.blocks:
-            canvas.set((x, -1, z), block)
+        if (x, level, z) not in canvas.blocks:
+            canvas.set((x, level, z), block)
 
 
 def generate_tree(
@@ -58,8 +63,9 @@ def generate_tree(
     rng = random.Random(f"{tree_type}:{seed}")
     canvas = TreeCanvas()
     attrs: dict[str, Any] = dict(spec.grow(rng, canvas) or {})
+    level = attrs.pop("ground_level", -1)  # growers whose ground lies lower than y = -1 say so
     if ground:
-        _ground_patch(canvas, attrs.pop("ground", spec.ground), rng)
+        _ground_patch(canvas, attrs.pop("ground", spec.ground), rng, level)
     structure = canvas_to_structure(canvas, vocab).crop()
     bucket = size or bucket_for(structure.shape)
     if bucket is None:
