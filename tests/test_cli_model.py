@@ -122,3 +122,25 @@ def test_postprocess_cleans_a_dirty_file(tmp_path):
     assert r.exit_code == 1 and "diagonal" in one_line_error(r)
     r = runner.invoke(app, ["postprocess", str(tmp_path / "missing.schem"), str(tmp_path / "c.schem")])
     assert r.exit_code == 1 and "no such file" in one_line_error(r)
+
+
+def test_evaluate_writes_reports(tiny_checkpoint, tmp_path):
+    import json
+
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("# two prompts\noak tree\nbirch\n")
+    r = runner.invoke(app, ["evaluate", "--checkpoint", str(tiny_checkpoint), "--prompts", str(prompts),
+                            "--num-samples", "2", "--sampling-steps", "2", "--reference-count", "4",
+                            "--out", str(tmp_path / "ev")])
+    assert r.exit_code == 0, r.output
+    report = json.loads((tmp_path / "ev" / "report.json").read_text())
+    assert len(report["prompts"]) == 2
+    assert (tmp_path / "ev" / "report.md").read_text().count("|") > 10
+    assert len(list((tmp_path / "ev").glob("*.png"))) == 2
+
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing\n")
+    r = runner.invoke(app, ["evaluate", "--checkpoint", str(tiny_checkpoint), "--prompts", str(empty)])
+    assert r.exit_code == 1 and "error:" in r.output
+    r = runner.invoke(app, ["evaluate", "--checkpoint", str(tmp_path / "missing.ckpt")])
+    assert r.exit_code == 1 and "no such file" in one_line_error(r)
