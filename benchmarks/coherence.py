@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=None)
     args = ap.parse_args()
     pipe = TreePipeline.from_checkpoint(args.checkpoint or default_checkpoint(), device="cpu")
-    print(f"| size | setting | connectivity | face conn. | fully connected | blocks | removed | purity | s/tree |")
+    print("| size | setting | connectivity | face conn. | fully connected | blocks | removed | purity | s/tree |")
     print("|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes.split(","):
         for label, sampler, post in SETTINGS:

@@ -34,12 +34,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal, NamedTuple, Sequence, Union
+from typing import Any, Iterator, Literal, NamedTuple, Sequence, Union
 
 import numpy as np
 
 from sapling.blocks import KIND_ID, BlockVocab, UnknownPolicy
 from sapling.errors import DatasetError, SaplingError, StructureError
+from sapling.progress import Progress, progress_bar
 from sapling.structure import SIZES, Structure, bucket_for
 
 FORMAT = "sapling-dataset"
@@ -50,35 +51,10 @@ SPLITS = ("train", "test", "all")
 # A type whose trees fit none of the requested sizes this many times in a row is dropped.
 MAX_MISFITS = 8
 
-Progress = Union[bool, Callable[[int, int], None]]
 PathLike = Union[str, os.PathLike]
 
 
 # --- small helpers ---------------------------------------------------------
-
-
-@contextmanager
-def _progress(progress: Progress, total: int, description: str) -> Iterator[Callable[[], None]]:
-    """Yield an ``advance()`` that drives a rich bar, a ``(done, total)`` callback, or nothing."""
-    if callable(progress):
-        done = 0
-
-        def advance() -> None:
-            nonlocal done
-            done += 1
-            progress(done, total)
-
-        yield advance
-    elif progress:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
-
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Bar(*columns, console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task(description, total=total)
-            yield lambda: bar.advance(task)
-    else:
-        yield lambda: None
 
 
 def _jsonable(value: Any) -> Any:
@@ -339,7 +315,7 @@ def build_dataset(
     records: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
     drawn: Counter = Counter()  # trees grown per type: the per-type seed counter
-    with _staging(out, overwrite) as stage, _progress(progress, count, "Growing trees") as advance:
+    with _staging(out, overwrite) as stage, progress_bar(progress, count, "Growing trees") as advance:
         writer = _ShardWriter(stage, shard_size, _id_dtype(vocab))
         turn = 0
         while len(records) < count:
@@ -743,7 +719,7 @@ def import_dataset(
     used: set[str] = set()
     records: list[dict[str, Any]] = []
     named = 0
-    with _staging(out, overwrite) as stage, _progress(progress, len(files), "Importing") as advance:
+    with _staging(out, overwrite) as stage, progress_bar(progress, len(files), "Importing") as advance:
         writer = _ShardWriter(stage, shard_size, _id_dtype(vocab))
         for path in files:
             advance()
@@ -826,7 +802,7 @@ def export_dataset(
         raise DatasetError(f"{out} already holds an export (captions.jsonl); choose another folder")
     out.mkdir(parents=True, exist_ok=True)
     n = len(dataset) if limit is None else min(limit, len(dataset))
-    with open(out / "captions.jsonl", "w") as f, _progress(progress, n, "Exporting") as advance:
+    with open(out / "captions.jsonl", "w") as f, progress_bar(progress, n, "Exporting") as advance:
         for i in range(n):
             item = dataset[i]
             entry = dataset.entries[i]

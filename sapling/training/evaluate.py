@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import math
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, Union
+from typing import TYPE_CHECKING, Any, Sequence
 
 from sapling.errors import ConfigError, GenerationError, StructureError
 from sapling.metrics import TreeMetrics, diversity, set_metrics, tree_metrics
+from sapling.progress import Progress, progress_bar
 from sapling.structure import SIZES, Structure
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ POSTPROCESS_MODES = ("prune", "repair", "none")
 # Seconds per 16x16x16 tree (sampling plus post-processing); larger sizes scale with their volume.
 SECONDS_PER_NORMAL_TREE = 1.0
 
-Progress = Union[bool, Callable[[int, int], None]]
 
 
 # --- targets ---
@@ -330,7 +329,7 @@ def evaluate(
     references: dict[str | None, tuple[list[Structure], float | None]] = {}
     slugs: set[str] = set()
     results: list[PromptResult] = []
-    with _progress(progress, len(prompts)) as advance:
+    with progress_bar(progress, len(prompts), "Evaluating") as advance:
         for prompt in prompts:
             species = species_from_prompt(prompt)
             raw, final, samples = _sample_prompt(pipeline, prompt, species, num_samples, size, steps,
@@ -346,7 +345,7 @@ def evaluate(
                 preview = _save_sheet(raw, samples, out_dir / f"{name}.png")
             passes = {t.key: t.check(getattr(summary, t.key)) for t in targets}
             results.append(PromptResult(prompt, species, name, samples, summary, len(refs), passes, preview))
-            advance(prompt)
+            advance(f"Evaluated {prompt[:30]!r}")
 
     overall = _mean_summary([r.summary for r in results])
     report = EvalReport(
@@ -473,30 +472,6 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 # --- output ---
-
-@contextmanager
-def _progress(progress: Progress, total: int) -> Iterator[Callable[[str], None]]:
-    """Yield ``advance(prompt)``: drives a rich bar over prompts, a ``(done, total)`` callback, or nothing."""
-    if callable(progress):
-        done = 0
-
-        def advance(_: str) -> None:
-            nonlocal done
-            done += 1
-            progress(done, total)
-
-        yield advance
-    elif progress:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
-
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Bar(*columns, console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("Evaluating", total=total)
-            yield lambda prompt: bar.update(task, advance=1, description=f"Evaluated {prompt[:30]!r}")
-    else:
-        yield lambda _: None
-
 
 def _save_sheet(raw: list[Structure], samples: list[SampleResult], path: Path) -> Path:
     """A PNG of the raw samples, each captioned with its connectivity."""
