@@ -139,20 +139,15 @@ def example_path(name: str = "oak") -> Path:
 def estimate_trunk_base(structure: Structure) -> Coord:
     """Grid coordinates of the trunk base, for files that do not store one.
 
-    As DESIGN.md defines it: the lowest log layer of the main structure (the
-    largest 26-connected component holding a log); within that layer the log
-    nearest the layer's centre. ``(0, 0, 0)`` when there is no log.
+    As DESIGN.md defines it: the lowest log layer of the main structure; within that
+    layer the log nearest the layer's centre. ``(0, 0, 0)`` when there is no log.
     """
-    from scipy import ndimage  # only foreign .nbt files need it
+    from sapling.metrics import main_structure  # only foreign .nbt files need it
 
-    logs = structure.mask_of("log")
-    if not logs.any():
+    main = main_structure(structure)
+    if main is None:
         return (0, 0, 0)
-    labels, _ = ndimage.label(~structure.mask_of("air"), structure=np.ones((3, 3, 3), dtype=bool))
-    sizes = np.bincount(labels.ravel())
-    log_labels = np.unique(labels[logs])
-    main = log_labels[np.argmax(sizes[log_labels])]
-    main_logs = logs & (labels == main)
+    main_logs = main & structure.mask_of("log")
     y = int(np.flatnonzero(main_logs.any(axis=(0, 2)))[0])
     xz = np.argwhere(main_logs[:, y, :])
     x, z = xz[np.argmin(((xz - xz.mean(axis=0)) ** 2).sum(axis=1))]

@@ -1,0 +1,29 @@
+"""The model shipped inside the package: it exists, is small, loads alone, and grows a real tree."""
+
+from sapling.blocks import BlockVocab
+from sapling.config import SampleConfig
+from sapling.generate import DEFAULT_MODEL, default_checkpoint
+from sapling.metrics import tree_metrics
+from sapling.model.pipeline import Checkpoint, TreePipeline
+
+
+def test_shipped_checkpoint_is_small_and_complete():
+    path = default_checkpoint()
+    assert path == DEFAULT_MODEL
+    assert path.stat().st_size < 40e6  # 16-bit weights, tens of MB at most
+    ck = Checkpoint.load(path)
+    assert ck.vocab == BlockVocab.default()
+    assert ck.model_config.vocab_size == len(ck.vocab)
+    assert all(v.dtype.is_floating_point is False or v.dtype.itemsize == 2 for v in ck.state_dict.values())
+    assert isinstance(ck.sample_config, SampleConfig)
+    assert ck.sample_config.sampler == "connected"
+    assert ck.info.get("recipe") == "cpu"
+
+
+def test_shipped_model_grows_a_connected_oak():
+    pipe = TreePipeline.from_checkpoint(default_checkpoint(), device="cpu")
+    tree = pipe("oak tree", steps=8, seed=0)[0]
+    m = tree_metrics(tree, "oak")
+    assert m.connectivity == 1.0 and m.face_connectivity == 1.0
+    assert m.logs >= 3 and m.leaves >= 10
+    assert m.species_purity is not None and m.species_purity >= 0.9
