@@ -16,13 +16,13 @@ def test_shipped_checkpoint_is_small_and_complete():
     assert ck.model_config.vocab_size == len(ck.vocab)
     assert all(v.dtype.is_floating_point is False or v.dtype.itemsize == 2 for v in ck.state_dict.values())
     assert isinstance(ck.sample_config, SampleConfig)
-    assert ck.sample_config.sampler == "connected"
+    assert ck.sample_config.sampler == "plain" and ck.sample_config.postprocess == "repair"
     assert ck.info.get("recipe") == "cpu"
 
 
 def test_shipped_model_grows_a_connected_oak():
     pipe = TreePipeline.from_checkpoint(default_checkpoint(), device="cpu")
-    tree = pipe("oak tree", steps=8, seed=0)[0]
+    tree = pipe("oak tree", steps=8, seed=0)[0]  # default post-processing: repair
     m = tree_metrics(tree, "oak")
     assert m.connectivity == 1.0 and m.face_connectivity == 1.0
     assert m.logs >= 3 and m.leaves >= 10

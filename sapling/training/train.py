@@ -95,6 +95,8 @@ def train(config: Config, resume: str | Path | None = None, root: str | Path = "
         # Lightning's hints about num_workers and small logging intervals are noise on CPU runs.
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
         warnings.filterwarnings("ignore", message=".*log_every_n_steps.*")
+        # The EMA copy is in eval mode on purpose: it is never trained, only averaged.
+        warnings.filterwarnings("ignore", message=".*module\\(s\\) in eval mode.*")
         trainer.fit(module, datamodule=data, ckpt_path=str(resume) if resume else None)
     ckpt_cb = next(c for c in callbacks if isinstance(c, ModelCheckpoint))
     last = Path(ckpt_cb.last_model_path) if ckpt_cb.last_model_path else None
