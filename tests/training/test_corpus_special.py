@@ -6,7 +6,6 @@ from collections import Counter
 import pytest
 
 from sapling.blocks import base_name, block_kind, parse_state
-from sapling.metrics import components, leaf_decay_fraction, leaf_distance
 from sapling.structure import SIZES
 from sapling.training.corpus.base import HORIZONTAL, REGISTRY, TreeCanvas
 from sapling.training.corpus.generate import generate_tree, tree_types
@@ -51,21 +50,6 @@ def test_types_are_registered_with_species_biome_and_ground():
     for name, (species, biome, ground) in expected.items():
         spec = REGISTRY[name]
         assert (spec.species, spec.biome, spec.ground) == (species, biome, ground)
-
-
-@pytest.mark.parametrize("name", TYPES)
-def test_every_tree_is_one_face_connected_piece(trees, name):
-    for tree, _ in trees[name]:
-        assert components(tree.structure, "face").count == 1, tree.attributes["seed"]
-
-
-@pytest.mark.parametrize("name", TYPES)
-def test_no_leaf_would_decay(trees, name):
-    for tree, _ in trees[name]:
-        leaves = tree.structure.mask_of("leaves")
-        assert leaves.any()
-        assert leaf_distance(tree.structure)[leaves].max() <= 6
-        assert leaf_decay_fraction(tree.structure) == 0.0
 
 
 @pytest.mark.parametrize("name", TYPES)

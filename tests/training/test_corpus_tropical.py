@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from sapling.blocks import base_name, block_kind, parse_state
-from sapling.metrics import components, leaf_decay_fraction, leaf_distance
 from sapling.structure import SIZES
 from sapling.training.corpus.base import (
     HORIZONTAL,
@@ -50,21 +49,6 @@ def test_types_are_registered_with_species_and_biome():
         assert REGISTRY[name].species == ("acacia" if name == "acacia" else "jungle")
         assert REGISTRY[name].biome == biome
         assert REGISTRY[name].ground == "grass_block"
-
-
-@pytest.mark.parametrize("name", TYPES)
-def test_every_tree_is_one_face_connected_piece(trees, name):
-    for tree, _ in trees[name]:
-        assert components(tree.structure, "face").count == 1, tree.attributes["seed"]
-
-
-@pytest.mark.parametrize("name", TYPES)
-def test_no_leaf_would_decay(trees, name):
-    for tree, _ in trees[name]:
-        leaves = tree.structure.mask_of("leaves")
-        assert leaves.any()
-        assert leaf_distance(tree.structure)[leaves].max() <= 6
-        assert leaf_decay_fraction(tree.structure) == 0.0
 
 
 @pytest.mark.parametrize("name", TYPES)
