@@ -32,13 +32,22 @@ def main() -> None:
     ap.add_argument("--checkpoint", default=None)
     ap.add_argument("--quick", action="store_true", help="normal size only, 8/16 steps, batch 1 and 16")
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--sizes", default=None, help="comma-separated sizes (overrides --quick's)")
+    ap.add_argument("--steps", default=None, help="comma-separated step counts (overrides --quick's)")
+    ap.add_argument("--batches", default="1,16", help="comma-separated batch sizes")
+    ap.add_argument("--precisions", default="bf16,fp32")
+    ap.add_argument("--guidance", default="1,3")
     args = ap.parse_args()
     pipe = TreePipeline.from_checkpoint(args.checkpoint or default_checkpoint(), device="cpu")
-    sizes = ["normal"] if args.quick else ["normal", "big", "huge"]
-    steps_list = [8, 16] if args.quick else [8, 16, 32, 100]
+    sizes = args.sizes.split(",") if args.sizes else ["normal"] if args.quick else ["normal", "big", "huge"]
+    steps_list = ([int(s) for s in args.steps.split(",")] if args.steps
+                  else [8, 16] if args.quick else [8, 16, 32, 100])
+    batches = [int(b) for b in args.batches.split(",")]
+    precisions = [p == "bf16" for p in args.precisions.split(",")]
+    guidances = [float(g) for g in args.guidance.split(",")]
     print(f"# {platform.machine()} {platform.processor()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
     print(f"{'size':<7}{'steps':>6}{'batch':>6}{'precision':>10}{'guidance':>9}{'s/tree':>9}")
-    for size, steps, batch, bf16, guidance in itertools.product(sizes, steps_list, [1, 16], [True, False], [1.0, 3.0]):
+    for size, steps, batch, bf16, guidance in itertools.product(sizes, steps_list, batches, precisions, guidances):
         if size == "huge" and (batch == 16 or steps == 100) and not bf16:
             continue  # minutes per setting; the bf16 rows tell the story
         pipe.bf16 = bf16
