@@ -404,13 +404,16 @@ class TreePipeline:
         mask = torch.ones((b, *dims), dtype=torch.bool, device=self.device)
         tokens = self._sample(tokens, mask, emb, uncond, guidance_scale, steps, gen, temperature,
                               sampler == "connected", None, callback)
+        sampled = tokens.cpu().numpy()  # the sampler's own output: what "raw" metrics describe
         if postprocess == "repair":
             tokens = self._repair(tokens, emb, uncond, guidance_scale, steps, gen, temperature)
 
         grids = tokens.cpu().numpy()
-        raw = [self._structure(grids[i], expanded[i], seed, i % num_samples, steps, guidance_scale, sampler)
-               for i in range(b)]
-        out = [self.postprocess(s, postprocess) for s in raw]
+        out = [
+            self.postprocess(self._structure(grids[i], expanded[i], seed, i % num_samples, steps, guidance_scale,
+                                             sampler), postprocess, before=Structure(sampled[i], self.vocab))
+            for i in range(b)
+        ]
         seconds = (time.perf_counter() - start) / b
         for s in out:
             s.metadata["seconds"] = round(seconds, 4)
@@ -447,17 +450,23 @@ class TreePipeline:
         return self._sample(tokens, mask, emb, uncond, guidance_scale, max(2, steps // 4), gen, temperature,
                             True, anchors, None)
 
-    def postprocess(self, structure: Structure, mode: str) -> Structure:
-        """Apply a post-processing mode to one structure, recording a report in its metadata."""
+    def postprocess(self, structure: Structure, mode: str, before: Structure | None = None) -> Structure:
+        """Apply a post-processing mode to one structure, recording a report in its metadata.
+
+        ``before`` is the sampler's raw output when it differs from ``structure``
+        (repair re-predicts parts of it): the report's "before" figures describe it.
+        """
         if mode == "none":
             return structure
         from sapling.metrics import connectivity
         from sapling.postprocess import clean
 
+        before = structure if before is None else before
         cleaned, report = clean(structure)
         cleaned.metadata["postprocess"] = {
-            "mode": mode, "connectivity_before": round(connectivity(structure), 4),
-            "blocks_before": structure.num_blocks, **report.as_dict(),
+            "mode": mode, **report.as_dict(),
+            # last, so that "before" means the sampler's output, not clean's input
+            "connectivity_before": round(connectivity(before), 4), "blocks_before": before.num_blocks,
         }
         return cleaned
 

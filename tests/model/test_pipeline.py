@@ -146,3 +146,13 @@ def test_repair_rebuilds_rather_than_deletes(tiny_pipeline):
     repaired = sum(s.num_blocks for s in tiny_pipeline(["oak tree"], num_samples=4, steps=3, seed=9,
                                                        postprocess="repair", sampler="plain"))
     assert repaired >= pruned
+
+
+def test_repair_report_describes_the_raw_sample(tiny_pipeline):
+    from sapling.metrics import connectivity
+
+    raw = tiny_pipeline(["oak tree"], num_samples=2, steps=3, seed=9, postprocess="none", sampler="plain")
+    fixed = tiny_pipeline(["oak tree"], num_samples=2, steps=3, seed=9, postprocess="repair", sampler="plain")
+    for r, f in zip(raw, fixed):
+        assert f.metadata["postprocess"]["blocks_before"] == r.num_blocks
+        assert f.metadata["postprocess"]["connectivity_before"] == round(connectivity(r), 4)
