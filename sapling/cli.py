@@ -323,6 +323,9 @@ def train(
     = Path("config/config.yaml"),
     resume: Annotated[Optional[Path], typer.Option(
         "--resume", help="Continue a run exactly from one of its checkpoints (epoch=N.ckpt or last.ckpt).")] = None,
+    init_from: Annotated[Optional[Path], typer.Option(
+        "--init-from", help="Start a new run from a checkpoint's EMA weights (fine-tune; fresh optimizer "
+                            "and schedule). The recipe's model section must match the checkpoint's.")] = None,
     overrides: Annotated[Optional[list[str]], typer.Option(
         "--set", help="Override one recipe key, dotted for nesting: --set training.learning_rate=1e-4.")] = None,
 ) -> None:
@@ -332,6 +335,8 @@ def train(
     from sapling.training.train import train as run
 
     sets = list(overrides or [])
+    if init_from is not None:
+        _require_file(init_from)
     if resume is not None:
         # A resumed run keeps the recipe it was started with; --set may still change keys (e.g. num_epochs).
         _require_file(resume)
@@ -340,7 +345,7 @@ def train(
         cfg = config_from_dict(Config, apply_overrides(config_to_dict(config_from_checkpoint(resume)), sets))
     else:
         cfg = load_config(config, sets)
-    result = run(cfg, resume=resume)
+    result = run(cfg, resume=resume, init_from=init_from)
     typer.echo(f"trained {result.epochs} epoch(s), {result.global_step} steps in {result.seconds:.0f} s")
     typer.echo(f"logs: {result.log_dir}")
     if result.last_checkpoint:

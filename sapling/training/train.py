@@ -52,8 +52,16 @@ def config_from_checkpoint(path: str | Path) -> Config:
         raise ModelError(f"checkpoint {path} cannot be read ({type(exc).__name__})") from None
 
 
-def train(config: Config, resume: str | Path | None = None, root: str | Path = ".") -> TrainResult:
-    """Fit the model described by ``config``; with ``resume``, continue that run exactly."""
+def train(config: Config, resume: str | Path | None = None, root: str | Path = ".",
+          init_from: str | Path | None = None) -> TrainResult:
+    """Fit the model described by ``config``.
+
+    ``resume`` continues a run exactly (optimizer, schedule, epoch); ``init_from`` starts a new
+    run (fresh optimizer and learning-rate schedule) from the EMA weights of any Sapling
+    checkpoint whose architecture matches the recipe: fine-tuning, or a second phase of training.
+    """
+    if resume and init_from:
+        raise ConfigError("--resume and --init-from exclude each other: resume continues a run, init-from starts one")
     t = config.training
     root = Path(root)
     L.seed_everything(t.seed, workers=True, verbose=False)
@@ -61,6 +69,8 @@ def train(config: Config, resume: str | Path | None = None, root: str | Path = "
     if config.model.vocab_size != len(vocab):
         raise ConfigError(f"model.vocab_size is {config.model.vocab_size} but the block vocabulary has {len(vocab)} states")
     module = TreeDiffusionModule.from_config(config, vocab)
+    if init_from:
+        _load_initial_weights(module, config, vocab, Path(init_from))
     data = TreeDataModule(config.data, vocab, t.batch_size, t.seed, cache_root=root / "lightning_logs")
 
     logger = CSVLogger(save_dir=str(root), name="lightning_logs")
@@ -102,6 +112,21 @@ def train(config: Config, resume: str | Path | None = None, root: str | Path = "
     last = Path(ckpt_cb.last_model_path) if ckpt_cb.last_model_path else None
     return TrainResult(Path(trainer.log_dir), last, trainer.current_epoch, trainer.global_step,
                        time.perf_counter() - start)
+
+
+def _load_initial_weights(module: TreeDiffusionModule, config: Config, vocab: BlockVocab, path: Path) -> None:
+    """Copy a checkpoint's EMA weights into both the trained network and its EMA."""
+    from sapling.model.pipeline import Checkpoint
+
+    ckpt = Checkpoint.load(path)
+    if ckpt.model_config != config.model:
+        raise ConfigError(f"--init-from {path}: its model section differs from the recipe's "
+                          "(same architecture needed; take the model section from the checkpoint)")
+    if ckpt.vocab.content_hash != vocab.content_hash:
+        raise ConfigError(f"--init-from {path}: its block vocabulary differs from this Sapling's")
+    weights = {k: v.float() if v.is_floating_point() else v for k, v in ckpt.state_dict.items()}
+    module.model.load_state_dict(weights)
+    module.ema.load_state_dict(weights)
 
 
 __all__ = ["TrainResult", "config_from_checkpoint", "train", "apply_overrides", "config_to_dict"]

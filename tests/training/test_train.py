@@ -57,6 +57,43 @@ def test_resume_continues_exactly_where_it_stopped(tiny_run, tmp_path):
     assert float(step_after) == float(step_before) + 2 * steps_per_epoch
 
 
+def test_init_from_starts_a_new_run_from_the_checkpoints_ema_weights(tiny_run, tmp_path, monkeypatch):
+    import lightning as L
+
+    from sapling.training import train as train_module
+
+    ck = tiny_run.last_checkpoint
+    cfg = config_from_dict(Config, apply_overrides(config_to_dict(config_from_checkpoint(ck)), [
+        "training.num_epochs=1", "training.sample_every_n_epochs=0", "training.limit_train_batches=0.25"]))
+    ema = torch.load(ck, map_location="cpu", weights_only=True)["sapling"]["weights"]
+    start = {}
+
+    class StartingWeights(L.Callback):
+        def on_train_start(self, trainer, module):
+            start["model"] = {k: v.clone() for k, v in module.model.state_dict().items()}
+            start["ema"] = {k: v.clone() for k, v in module.ema.state_dict().items()}
+
+    monkeypatch.setattr(train_module, "CurvePlot", StartingWeights)  # observe the weights the run starts from
+    result = train(cfg, root=tmp_path, init_from=ck)
+    for name, value in ema.items():
+        assert torch.equal(start["model"][name], value.float()), name
+        assert torch.equal(start["ema"][name], value.float()), name
+    after = torch.load(result.last_checkpoint, map_location="cpu", weights_only=True)
+    assert after["epoch"] == 0  # a new run: epochs and optimizer start afresh
+    assert float(next(iter(after["optimizer_states"][0]["state"].values()))["step"]) == after["global_step"]
+
+
+def test_init_from_refuses_another_architecture_or_resume_together(tiny_run, tmp_path):
+    ck = tiny_run.last_checkpoint
+    cfg = config_from_dict(Config, apply_overrides(config_to_dict(config_from_checkpoint(ck)),
+                                                  ["model.base_channels=16"]))
+    with pytest.raises(ConfigError, match="model section differs"):
+        train(cfg, root=tmp_path, init_from=ck)
+    with pytest.raises(ConfigError, match="exclude each other"):
+        train(config_from_checkpoint(ck), root=tmp_path, init_from=ck, resume=ck)
+    assert not (tmp_path / "lightning_logs").exists()  # nothing was started
+
+
 def test_lr_warmup_then_cosine():
     assert lr_factor(0, 10, 100) == pytest.approx(0.1)
     assert lr_factor(9, 10, 100) == pytest.approx(1.0)
