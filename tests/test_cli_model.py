@@ -98,6 +98,10 @@ def test_train_cli_resume_and_bad_flags(tiny_checkpoint, tmp_path, monkeypatch):
     assert r.exit_code == 1 and "not found" in one_line_error(r)
     r = runner.invoke(app, ["train", "--resume", str(tmp_path / "none.ckpt")])
     assert r.exit_code == 1 and "no such file" in one_line_error(r)
+    r = runner.invoke(app, ["train", "--config", "config/tiny.yaml", "--init-from", str(tmp_path / "none.ckpt")])
+    assert r.exit_code == 1 and "no such file" in one_line_error(r)
+    r = runner.invoke(app, ["train", "--config", "config/cpu.yaml", "--init-from", str(tiny_checkpoint)])
+    assert r.exit_code == 1 and "model section differs" in one_line_error(r)
 
 
 def test_postprocess_cleans_a_dirty_file(tmp_path):

@@ -324,7 +324,7 @@ class TreePipeline:
             mask |= r
 
     def _sample(self, tokens: torch.Tensor, mask: torch.Tensor, emb, uncond, guidance_scale: float, steps: int,
-                gen: torch.Generator, temperature: float, connected: bool, anchors: list | None,
+                gen: list[torch.Generator], temperature: float, connected: bool, anchors: list | None,
                 callback: StepCallback | None) -> torch.Tensor:
         """Run ``steps`` unmasking steps from ``tokens``/``mask``; returns the final tokens."""
         start_masked = mask.flatten(1).sum(dim=1)
@@ -361,7 +361,7 @@ class TreePipeline:
         num_samples: int = 1,
         steps: int | None = None,
         guidance_scale: float | None = None,
-        seed: int = 0,
+        seed: int | Sequence[int] = 0,
         postprocess: str | None = None,
         callback: StepCallback | None = None,
         temperature: float | None = None,
@@ -375,7 +375,9 @@ class TreePipeline:
         a ``postprocess`` report). ``postprocess``: ``none`` (the sampler's output),
         ``prune`` (``postprocess.clean``: keep the main structure, fix states) or
         ``repair`` (re-predict disconnected parts with the model, then clean).
-        Same arguments, same seed: same blocks.
+        ``seed``: sample ``k`` of a prompt draws from its own generator seeded
+        ``seed + k`` (a sequence gives each prompt its own seed), so a tree depends
+        only on its prompt, seed and settings, not on what else shares the batch.
         """
         prompts = [prompts] if isinstance(prompts, str) else list(prompts)
         d = self.defaults
@@ -388,11 +390,16 @@ class TreePipeline:
         if sampler not in ("connected", "plain"):
             raise GenerationError(f"unknown sampler {sampler!r}; choose connected or plain")
 
+        seeds = [int(seed)] * len(prompts) if isinstance(seed, (int, np.integer)) else [int(s) for s in seed]
+        if len(seeds) != len(prompts):
+            raise GenerationError(f"{len(seeds)} seeds for {len(prompts)} prompts; give one seed or one per prompt")
+
         start = time.perf_counter()
         dims = size_of(size)
         expanded = [p for p in prompts for _ in range(num_samples)]
         b = len(expanded)
-        gen = torch.Generator(device=self.device).manual_seed(int(seed))
+        gen = [torch.Generator(device=self.device).manual_seed(seeds[i // num_samples] + i % num_samples)
+               for i in range(b)]
         emb = self.text_encoder.encode(expanded).to(self.device)
         uncond = None
         if guidance_scale != 1.0:
@@ -410,8 +417,9 @@ class TreePipeline:
 
         grids = tokens.cpu().numpy()
         out = [
-            self.postprocess(self._structure(grids[i], expanded[i], seed, i % num_samples, steps, guidance_scale,
-                                             sampler), postprocess, before=Structure(sampled[i], self.vocab))
+            self.postprocess(self._structure(grids[i], expanded[i], seeds[i // num_samples], i % num_samples,
+                                             steps, guidance_scale, sampler),
+                             postprocess, before=Structure(sampled[i], self.vocab))
             for i in range(b)
         ]
         seconds = (time.perf_counter() - start) / b
@@ -420,7 +428,7 @@ class TreePipeline:
         return out
 
     def _repair(self, tokens: torch.Tensor, emb, uncond, guidance_scale: float, steps: int,
-                gen: torch.Generator, temperature: float) -> torch.Tensor:
+                gen: list[torch.Generator], temperature: float) -> torch.Tensor:
         """Re-mask every part outside the main structure plus an air shell around it, and let the
         model predict those voxels again with the connected sampler for a quarter of the steps."""
         from scipy import ndimage

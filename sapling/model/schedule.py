@@ -57,9 +57,22 @@ def masked_fraction(mask: torch.Tensor) -> torch.Tensor:
     return mask.flatten(1).float().mean(dim=1)
 
 
-def gumbel_noise(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device | str) -> torch.Tensor:
+Generators = torch.Generator | list[torch.Generator] | None
+
+
+def uniform(shape: tuple[int, ...], generator: Generators, device: torch.device | str) -> torch.Tensor:
+    """U(0, 1) noise of ``shape``; a list of generators draws row ``i`` of dim 0 from generator ``i``,
+    so each sample of a batch is reproducible on its own, whatever else shares the batch."""
+    if isinstance(generator, (list, tuple)):
+        if len(generator) != shape[0]:
+            raise ValueError(f"{len(generator)} generators for a batch of {shape[0]}")
+        return torch.cat([torch.rand((1, *shape[1:]), generator=g, device=device) for g in generator])
+    return torch.rand(shape, generator=generator, device=device)
+
+
+def gumbel_noise(shape: tuple[int, ...], generator: Generators, device: torch.device | str) -> torch.Tensor:
     """Standard Gumbel noise -log(-log(u)), u clamped away from 0 and 1."""
-    u = torch.rand(shape, generator=generator, device=device)
+    u = uniform(shape, generator, device)
     return -torch.log(-torch.log(u.clamp(1e-20, 1.0 - 1e-7)))
 
 
@@ -134,7 +147,7 @@ class MaskSchedule:
         mask: torch.Tensor,
         step: int,
         steps: int,
-        generator: torch.Generator | None = None,
+        generator: Generators = None,
         temperature: float = 1.0,
         token_temperature: float = 1.0,
         num_masked_at_start: torch.Tensor | int | None = None,
@@ -153,25 +166,32 @@ class MaskSchedule:
         Every step fixes at least one voxel while any is masked.
         """
         b = tokens.shape[0]
-        flat_logits = logits.float().flatten(2).transpose(1, 2)  # (B, N, V)
         flat_mask = mask.reshape(b, -1)
         n_total = flat_mask.shape[1]
         device = tokens.device
 
-        # Draw the candidate token of every voxel (Gumbel-max = categorical sample).
-        log_probs = torch.log_softmax(flat_logits, dim=-1)
+        # Draw the candidate token of every masked voxel by inverting its CDF with one uniform
+        # number: a categorical sample at 1/V of the random numbers and logs of Gumbel-max.
+        # Fixed voxels are skipped: late in sampling they are most of the grid.
+        u = uniform((b, n_total), generator, device)[flat_mask]  # (M,)
+        masked_logits = logits.float().flatten(2).transpose(1, 2)[flat_mask]  # (M, V)
+        log_probs = torch.log_softmax(masked_logits, dim=-1)
         if token_temperature > 0:
-            g = gumbel_noise(tuple(log_probs.shape), generator, device)
-            sampled = (log_probs / token_temperature + g).argmax(dim=-1)
+            probs = torch.softmax(masked_logits / token_temperature, dim=-1)
+            cdf = probs.cumsum(dim=-1)
+            drawn = torch.searchsorted(cdf, (u * cdf[:, -1])[:, None]).squeeze(-1)
+            drawn = drawn.clamp(max=log_probs.shape[-1] - 1)
         else:
-            sampled = log_probs.argmax(dim=-1)
-        confidence = log_probs.gather(-1, sampled[..., None]).squeeze(-1)  # (B, N)
+            drawn = log_probs.argmax(dim=-1)
+        sampled = torch.zeros((b, n_total), dtype=torch.long, device=device)
+        sampled[flat_mask] = drawn
+        confidence = torch.full((b, n_total), float("inf"), device=device)  # fixed voxels are never re-masked
+        confidence[flat_mask] = log_probs.gather(-1, drawn[:, None]).squeeze(-1)
 
         progress = (step + 1) / steps
         noise_scale = temperature * (1.0 - progress)
         if noise_scale > 0:
             confidence = confidence + noise_scale * gumbel_noise(tuple(confidence.shape), generator, device)
-        confidence = confidence.masked_fill(~flat_mask, float("inf"))  # fixed voxels are never re-masked
 
         if num_masked_at_start is None:
             starts = [n_total] * b

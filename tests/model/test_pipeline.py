@@ -30,6 +30,20 @@ def test_same_seed_same_blocks_other_seed_other_blocks(tiny_pipeline):
     assert not all(np.array_equal(x.blocks, y.blocks) for x, y in zip(a, c))
 
 
+def test_a_tree_does_not_depend_on_what_shares_its_batch(tiny_pipeline):
+    """Per-sample generators: the server batches requests and each must get its own seed's tree."""
+    batched = tiny_pipeline(["oak tree", "birch tree"], num_samples=2, steps=3, seed=[7, 20], postprocess="none")
+    alone = tiny_pipeline("birch tree", num_samples=2, steps=3, seed=20, postprocess="none")
+    second = tiny_pipeline("birch tree", steps=3, seed=21, postprocess="none")  # sample k uses seed + k
+    assert np.array_equal(batched[2].blocks, alone[0].blocks)
+    assert np.array_equal(batched[3].blocks, alone[1].blocks)
+    assert np.array_equal(alone[1].blocks, second[0].blocks)
+    assert [s.metadata["seed"] for s in batched] == [7, 7, 20, 20]
+    assert [s.metadata["sample"] for s in batched] == [0, 1, 0, 1]
+    with pytest.raises(GenerationError, match="seeds for 2 prompts"):
+        tiny_pipeline(["oak tree", "birch tree"], seed=[1, 2, 3])
+
+
 @pytest.mark.parametrize("steps", [1, 2, 5])
 def test_callback_streams_every_block_exactly_once(tiny_pipeline, steps):
     events = []
