@@ -125,6 +125,20 @@ def test_sampling_is_deterministic_for_a_seed():
     assert not torch.equal(a[0].mask, c[0].mask)
 
 
+def test_drawn_blocks_follow_the_models_distribution_and_skip_fixed_voxels():
+    probs = torch.tensor([0.6, 0.3, 0.1] + [0.0] * (VOCAB - 3))
+    logits = probs.clamp(min=1e-12).log()[None, :, None, None, None].expand((4, VOCAB) + SHAPE).contiguous()
+    tokens = torch.full((4,) + SHAPE, MASK_ID)
+    mask = torch.ones((4,) + SHAPE, dtype=torch.bool)
+    tokens[:, 0], mask[:, 0] = 7, False  # already fixed: must stay 7
+    out = MaskSchedule().step(logits, tokens, mask, 0, 1, generator=[gen(i) for i in range(4)])
+    assert torch.all(out.tokens[:, 0] == 7) and not out.newly_fixed[:, 0].any()
+    drawn = out.tokens[:, 1:].flatten()
+    freq = torch.bincount(drawn, minlength=VOCAB).float() / drawn.numel()
+    assert torch.allclose(freq[:3], probs[:3], atol=0.02)  # 1,792 draws
+    assert freq[3:].sum() == 0
+
+
 def test_add_noise_masks_the_scheduled_count_and_only_writes_mask_id():
     sched = MaskSchedule("cosine")
     x0 = torch.randint(0, VOCAB, (4,) + SHAPE, generator=gen(1))
