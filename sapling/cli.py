@@ -458,6 +458,67 @@ def evaluate(
     typer.echo(f"report: {out / 'report.md'}")
 
 
+# --- serve ---
+
+@app.command()
+def serve(
+    checkpoint: Annotated[Optional[Path], typer.Option(
+        "--checkpoint", help="A checkpoint (.ckpt or .pt); default: the shipped model.")] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to bind; anything but loopback needs --token.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port (0 picks a free one).")] = 8765,
+    device: Annotated[str, typer.Option("--device", help="auto (CUDA when there is one), cpu or cuda.")] = "auto",
+    token: Annotated[Optional[str], typer.Option(
+        "--token", envvar="SAPLING_TOKEN",
+        help="Clients must send it (Authorization: Bearer, or ?token=). Prefer the SAPLING_TOKEN variable: "
+             "a flag value shows in the process list.")] = None,
+    log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning or error.")] = "info",
+    max_samples: Annotated[int, typer.Option("--max-samples", help="Trees per request.")] = 8,
+    max_steps: Annotated[int, typer.Option("--max-steps", help="Sampling steps per request.")] = 64,
+    max_prompt_chars: Annotated[int, typer.Option("--max-prompt-chars", help="Characters per prompt.")] = 200,
+    max_message_bytes: Annotated[int, typer.Option(
+        "--max-message-bytes", help="Bytes per websocket message, both ways.")] = 1 << 20,
+    max_queue: Annotated[int, typer.Option(
+        "--max-queue", help="Requests waiting for the model; more are answered 'busy'.")] = 32,
+    max_in_flight: Annotated[int, typer.Option(
+        "--max-in-flight", help="Requests one connection may have waiting or running.")] = 4,
+    batch_window_ms: Annotated[float, typer.Option(
+        "--batch-window-ms", help="How long a request waits for others to share its forward pass.")] = 20.0,
+    max_batch: Annotated[int, typer.Option("--max-batch", help="Trees per forward pass.")] = 16,
+    shutdown_timeout: Annotated[float, typer.Option(
+        "--shutdown-timeout", help="Seconds SIGINT/SIGTERM lets running requests finish.")] = 10.0,
+) -> None:
+    """Serve tree generation over a websocket (docs/protocol.md) to bridges and other clients."""
+    import asyncio
+
+    from sapling.generate import default_checkpoint
+    from sapling.model.pipeline import TreePipeline
+    from sapling.server.app import (SaplingServer, ServerConfigError, ServerSettings, configure_logging,
+                                    model_info, serve_forever)
+    from sapling.server.protocol import Limits
+
+    configure_logging(log_level)
+    try:
+        limits = Limits(max_samples=max_samples, max_steps=max_steps, max_prompt_chars=max_prompt_chars,
+                        max_message_bytes=max_message_bytes, max_queue=max_queue, max_in_flight=max_in_flight)
+    except ValueError as exc:
+        raise ServerConfigError(str(exc)) from None
+    if batch_window_ms < 0 or max_batch < 1 or shutdown_timeout < 0:
+        raise ServerConfigError("--batch-window-ms and --shutdown-timeout must be >= 0, --max-batch >= 1")
+    settings = ServerSettings(host=host, port=port, token=token, limits=limits, batch_window=batch_window_ms / 1000,
+                              max_batch=max_batch, shutdown_timeout=shutdown_timeout)
+    settings.check()  # before the model loads: a refused setting costs nothing
+    if checkpoint is not None:
+        _require_file(checkpoint)
+    path = checkpoint or default_checkpoint()
+    pipe = TreePipeline.from_checkpoint(path, device=device)
+    server = SaplingServer(pipe, settings, model_info(pipe, "default" if checkpoint is None else str(path)))
+    try:
+        asyncio.run(serve_forever(server))
+    except OSError as exc:
+        raise ServerConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 # ===========================================================================
 # NOT BUILT YET. Each command below only names its feature and exits with 2.
 # The issue that builds a feature replaces its placeholder here (and its line
@@ -473,12 +534,6 @@ _ANY_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 def _not_built(command: str, feature: str) -> NoReturn:
     typer.echo(f"error: 'sapling {command}' is not built yet ({feature})", err=True)
     raise typer.Exit(NOT_BUILT_EXIT)
-
-
-@app.command(context_settings=_ANY_ARGS)
-def serve() -> None:
-    """Run the websocket generation server (not built yet)."""
-    _not_built("serve", "the websocket server")
 
 
 @app.command(context_settings=_ANY_ARGS)

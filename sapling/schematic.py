@@ -102,28 +102,38 @@ def write_structure(structure: Structure, path: str | os.PathLike, format: str |
     """
     path = Path(path)
     fmt = _format_of(path, format)
+    try:
+        data = structure_bytes(structure, fmt, path.stem)
+    except SchematicError as exc:
+        raise SchematicError(f"cannot write {path}: {exc}") from None
+    _write_bytes(data, path)
+    return path
+
+
+def structure_bytes(structure: Structure, format: str = "schem", name: str = "tree") -> bytes:
+    """The gzipped file content ``write_structure`` would write, in memory (for the server)."""
+    if format not in _WRITERS:
+        raise SchematicError(f"unknown format {format!r}; choose one of: {', '.join(_WRITERS)}")
     # Refuse what the readers would refuse, before any work.
     shape = structure.shape
     if max(shape) > MAX_AXIS or math.prod(shape) > MAX_VOLUME:
         raise SchematicError(
-            f"cannot write {path}: size {'x'.join(map(str, shape))} exceeds the limit "
-            f"({MAX_AXIS} per axis, {MAX_VOLUME} blocks)"
+            f"size {'x'.join(map(str, shape))} exceeds the limit ({MAX_AXIS} per axis, {MAX_VOLUME} blocks)"
         )
     try:
         meta = json.dumps(structure.metadata, sort_keys=True, default=_json_default)
     except (TypeError, ValueError) as exc:
-        raise SchematicError(f"cannot write {path}: metadata is not JSON-serialisable ({exc})") from None
+        raise SchematicError(f"metadata is not JSON-serialisable ({exc})") from None
     data_version = structure.metadata.get("data_version", DATA_VERSION)
     if not isinstance(data_version, (int, np.integer)) or isinstance(data_version, bool):
-        raise SchematicError(f"cannot write {path}: metadata data_version must be an integer, got {data_version!r}")
+        raise SchematicError(f"metadata data_version must be an integer, got {data_version!r}")
     s = with_leaf_distance(structure).compact()
     if len(s.vocab) > MAX_PALETTE:
-        raise SchematicError(f"cannot write {path}: {len(s.vocab)} distinct block states (limit {MAX_PALETTE})")
-    root = _WRITERS[fmt](s, meta, int(data_version), path.stem)
+        raise SchematicError(f"{len(s.vocab)} distinct block states (limit {MAX_PALETTE})")
+    root = _WRITERS[format](s, meta, int(data_version), name)
     raw = io.BytesIO()
     root.write(raw)
-    _write_bytes(gzip.compress(raw.getvalue(), mtime=0), path)
-    return path
+    return gzip.compress(raw.getvalue(), mtime=0)
 
 
 def example_path(name: str = "oak") -> Path:

@@ -22,7 +22,7 @@ COMMANDS = (
     "postprocess", "serve", "bridge", "place", "undo",
 )
 NOT_BUILT = (
-    ["serve"], ["bridge"],
+    ["bridge"],
     ["place"], ["undo"],
 )
 DATASET_COMMANDS = ("build", "import", "export", "stats")
