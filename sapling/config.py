@@ -23,6 +23,13 @@ from typing import Any, Literal, Mapping, TypeVar
 
 from sapling.errors import ConfigError
 
+# Request ceilings of the pipeline, here so that torch-free code (the server protocol, bridges)
+# can check requests without loading the model.
+MAX_STEPS = 256  # beyond this sampling only gets slower: a masked model converges in tens of steps
+MAX_SAMPLES = 64  # per call; the server and the CLI batch at most this many trees
+MAX_PROMPT_CHARS = 200
+POSTPROCESS_MODES = ("none", "prune", "repair")
+
 C = TypeVar("C")
 
 

@@ -24,7 +24,8 @@ import numpy as np
 import torch
 
 from sapling.blocks import KIND_ID, BlockVocab
-from sapling.config import ModelConfig, SampleConfig, config_from_dict
+from sapling.config import (MAX_PROMPT_CHARS, MAX_SAMPLES, MAX_STEPS, POSTPROCESS_MODES, ModelConfig,
+                            SampleConfig, config_from_dict)
 from sapling.errors import BlockError, ConfigError, GenerationError, ModelError
 from sapling.model.schedule import MaskSchedule, masked_fraction
 from sapling.model.text import TextEncoder
@@ -32,10 +33,6 @@ from sapling.model.unet3d import UNet3D
 from sapling.structure import SIZES, Structure, size_of
 
 CHECKPOINT_FORMAT = 1
-MAX_STEPS = 256  # beyond this sampling only gets slower: a masked model converges in tens of steps
-MAX_SAMPLES = 64  # per call; the server and the CLI batch at most this many trees
-MAX_PROMPT_CHARS = 200
-POSTPROCESS_MODES = ("none", "prune", "repair")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The websocket protocol of ``sapling serve``: parsing requests, building replies (pure; no I/O).
+"""The websocket protocol of ``sapling serve``: parsing requests, building replies (pure; no I/O;
+no torch, so that bridges and other clients can import it).
 
 Every message is one JSON object with a ``type``; docs/protocol.md documents them
 all with an example session. Coordinates are relative to the request's origin:
@@ -16,7 +17,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Union
 
-from sapling.model.pipeline import MAX_PROMPT_CHARS, MAX_SAMPLES, MAX_STEPS, POSTPROCESS_MODES
+from sapling.config import MAX_PROMPT_CHARS, MAX_SAMPLES, MAX_STEPS, POSTPROCESS_MODES
 from sapling.structure import SIZES, Structure
 
 FORMATS = ("blocks", "schem")
