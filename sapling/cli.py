@@ -519,39 +519,122 @@ def serve(
         raise ServerConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
-# ===========================================================================
-# NOT BUILT YET. Each command below only names its feature and exits with 2.
-# The issue that builds a feature replaces its placeholder here (and its line
-# in README.md); keep the command names, they are the design's interface.
-# ===========================================================================
+# --- bridge, place, undo ---
 
-NOT_BUILT_EXIT = 2
-# Placeholders take any arguments, so a command line written for the finished
-# command gets the "not built yet" line rather than a usage error.
-_ANY_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+bridge_app = typer.Typer(
+    name="bridge",
+    help="Connect a running Minecraft world to 'sapling serve' (Bedrock: /connect to the server itself).",
+    no_args_is_help=True,
+)
+app.add_typer(bridge_app)
 
-
-def _not_built(command: str, feature: str) -> NoReturn:
-    typer.echo(f"error: 'sapling {command}' is not built yet ({feature})", err=True)
-    raise typer.Exit(NOT_BUILT_EXIT)
+_RCON_HELP = "RCON password: a file holding it (or the SAPLING_RCON_PASSWORD variable; never a flag value)."
 
 
-@app.command(context_settings=_ANY_ARGS)
-def bridge() -> None:
-    """Connect a running Minecraft world: java (RCON) or bedrock (not built yet)."""
-    _not_built("bridge", "the in-game bridge")
+def _editor(rcon_host: str, rcon_port: int, rcon_password_file: Optional[Path]):
+    from sapling.bridge.java import WorldEditor
+    from sapling.bridge.rcon import RconClient, read_password
+
+    client = RconClient(rcon_host, rcon_port, read_password(str(rcon_password_file) if rcon_password_file else None))
+    client.connect()
+    return WorldEditor(client)
 
 
-@app.command(context_settings=_ANY_ARGS)
-def place() -> None:
-    """Place a structure into a running world (not built yet)."""
-    _not_built("place", "placing into a world comes with the bridge")
+@bridge_app.command("java")
+def bridge_java(
+    log_file: Annotated[Path, typer.Option("--log-file", help="The server's logs/latest.log (chat is read from it).",
+                                           show_default=False)],
+    server: Annotated[str, typer.Option("--server", help="The 'sapling serve' websocket.")] = "ws://127.0.0.1:8765",
+    token: Annotated[Optional[str], typer.Option("--token", envvar="SAPLING_TOKEN",
+                                                 help="The server's token, if it has one.")] = None,
+    rcon_host: Annotated[str, typer.Option("--rcon-host")] = "127.0.0.1",
+    rcon_port: Annotated[int, typer.Option("--rcon-port")] = 25575,
+    rcon_password_file: Annotated[Optional[Path], typer.Option("--rcon-password-file", help=_RCON_HELP)] = None,
+    trigger: Annotated[str, typer.Option("--trigger", help="The chat word that starts a command.")] = "!tree",
+    allow: Annotated[Optional[list[str]], typer.Option("--allow", help="A player who may grow trees "
+                                                       "(repeat; default: everyone).")] = None,
+    cooldown: Annotated[float, typer.Option("--cooldown", help="Seconds between one player's trees.")] = 30.0,
+    max_size: Annotated[str, typer.Option("--max-size", help="Largest size players may ask for.")] = "big",
+    journal: Annotated[Path, typer.Option("--journal", help="Undo journal (JSON lines).")]
+    = Path("sapling-journal.jsonl"),
+    log_level: Annotated[str, typer.Option("--log-level")] = "info",
+) -> None:
+    """Java Edition: '!tree <prompt>' in chat grows a tree in front of the player (RCON + server log)."""
+    from sapling.bridge.java import BridgeError, BridgeSettings, JavaBridge, LogFollower
+    from sapling.bridge.placement import Journal
+    from sapling.server.app import configure_logging
+
+    configure_logging(log_level)
+    if not log_file.is_file():
+        raise BridgeError(f"{log_file}: no such log file (give the server's logs/latest.log)")
+    if not trigger.strip() or " " in trigger.strip():
+        raise BridgeError("--trigger must be one word, e.g. !tree")
+    if cooldown < 0:
+        raise BridgeError("--cooldown must be >= 0")
+    settings = BridgeSettings(server=server, token=token, trigger=trigger.strip(), allow=tuple(allow or ()),
+                              cooldown=cooldown, max_size=max_size)
+    bridge = JavaBridge(settings, _editor(rcon_host, rcon_port, rcon_password_file), LogFollower(log_file),
+                        Journal(journal))
+    bridge._server()  # fail now, not at the first chat line, if the server is not there
+    try:
+        bridge.run()
+    except KeyboardInterrupt:
+        typer.echo("bridge stopped")
 
 
-@app.command(context_settings=_ANY_ARGS)
-def undo() -> None:
-    """Remove the blocks the last placement put into a world (not built yet)."""
-    _not_built("undo", "undo comes with the bridge")
+@app.command()
+def place(
+    prompt: Annotated[str, typer.Option("--prompt", "-p", help="What to grow.", show_default=False)],
+    at: Annotated[tuple[int, int, int], typer.Option("--at", help="World position of the trunk base: X Y Z.",
+                                                     show_default=False)],
+    server: Annotated[str, typer.Option("--server", help="The 'sapling serve' websocket.")] = "ws://127.0.0.1:8765",
+    token: Annotated[Optional[str], typer.Option("--token", envvar="SAPLING_TOKEN")] = None,
+    size: Annotated[str, typer.Option("--size", help="normal, big or huge.")] = "normal",
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the server draws one).")]
+    = None,
+    rcon_host: Annotated[str, typer.Option("--rcon-host")] = "127.0.0.1",
+    rcon_port: Annotated[int, typer.Option("--rcon-port")] = 25575,
+    rcon_password_file: Annotated[Optional[Path], typer.Option("--rcon-password-file", help=_RCON_HELP)] = None,
+    journal: Annotated[Path, typer.Option("--journal", help="Undo journal (JSON lines).")]
+    = Path("sapling-journal.jsonl"),
+) -> None:
+    """Grow one tree at a world position of a running Java server (into air only; undo-able)."""
+    from sapling.bridge.java import BridgeError, grow_tree, server_connection
+    from sapling.bridge.placement import Journal, check_anchor
+
+    anchor = check_anchor(at)
+    editor = _editor(rcon_host, rcon_port, rcon_password_file)
+    with server_connection(server, token) as ws:
+        outcome = grow_tree(ws, editor, prompt, anchor, "console", size, seed)
+    if outcome.entry is not None:
+        Journal(journal).record(outcome.entry)
+    if outcome.status != "done":
+        raise BridgeError(outcome.message)
+    extra = f", {outcome.skipped} skipped (not air)" if outcome.skipped else ""
+    typer.echo(f"placed '{prompt}' at {anchor[0]} {anchor[1]} {anchor[2]}: {outcome.message}{extra}")
+
+
+@app.command()
+def undo(
+    last: Annotated[int, typer.Option("--last", help="How many placements to undo, newest first.")] = 1,
+    rcon_host: Annotated[str, typer.Option("--rcon-host")] = "127.0.0.1",
+    rcon_port: Annotated[int, typer.Option("--rcon-port")] = 25575,
+    rcon_password_file: Annotated[Optional[Path], typer.Option("--rcon-password-file", help=_RCON_HELP)] = None,
+    journal: Annotated[Path, typer.Option("--journal", help="Undo journal (JSON lines).")]
+    = Path("sapling-journal.jsonl"),
+) -> None:
+    """Remove the blocks of the last placements that are still exactly as placed."""
+    from sapling.bridge.java import BridgeError, undo_entries
+    from sapling.bridge.placement import Journal
+
+    if last < 1:
+        raise BridgeError("--last must be at least 1")
+    j = Journal(journal)
+    entries = j.last(last)
+    if not entries:
+        raise BridgeError(f"{journal}: nothing to undo")
+    removed = undo_entries(_editor(rcon_host, rcon_port, rcon_password_file), j, entries)
+    typer.echo(f"undid {len(entries)} placement(s): {removed} blocks back to air")
 
 
 # --- dataset ---

@@ -10,7 +10,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from sapling import __version__
-from sapling.cli import NOT_BUILT_EXIT, app, summarize
+from sapling.cli import app, summarize
 from sapling.errors import SaplingError
 from sapling.schematic import FORMATS, read_structure, write_structure
 from sapling.structure import Structure
@@ -20,10 +20,6 @@ runner = CliRunner()
 COMMANDS = (
     "generate", "train", "evaluate", "dataset", "preview", "convert", "info",
     "postprocess", "serve", "bridge", "place", "undo",
-)
-NOT_BUILT = (
-    ["bridge"],
-    ["place"], ["undo"],
 )
 DATASET_COMMANDS = ("build", "import", "export", "stats")
 
@@ -105,16 +101,6 @@ def test_python_dash_m_runs_main(tmp_path: Path):
     )
     assert bad.returncode == 1
     assert bad.stderr.strip().splitlines() == [f"error: {tmp_path / 'missing.schem'}: no such file"]
-
-
-@pytest.mark.parametrize("argv", NOT_BUILT, ids=" ".join)
-def test_not_built_commands_say_so_and_exit_2(argv):
-    # Extra arguments, as the finished command would take, give the same one line.
-    result = runner.invoke(app, [*argv, "--prompt", "oak tree", "extra"])
-    assert result.exit_code == NOT_BUILT_EXIT == 2
-    line = one_error_line(result)
-    assert f"'sapling {' '.join(argv)}' is not built yet" in line
-    assert result.stdout == ""
 
 
 def test_usage_error_is_one_line(oak_file: Path):

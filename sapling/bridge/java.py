@@ -1,0 +1,510 @@
+"""The Java Edition bridge: chat in the server log -> a tree from ``sapling serve`` -> blocks via RCON.
+
+``JavaBridge`` follows ``logs/latest.log`` for chat lines such as
+``[12:00:05] [Server thread/INFO]: <Steve> !tree birch tree``, finds the player with
+``data get entity``, asks the generation server for a tree with streaming on and
+places each step's blocks as they arrive, a few blocks in front of the player at
+their feet level. When the final structure arrives it is the truth: streamed blocks
+it lacks are removed (only if still as placed), missing ones placed. Every command
+writes into air only; what was placed goes into the undo journal.
+
+Runs on one thread: the log is polled between websocket messages, so ``!tree
+cancel`` works while a tree grows. Never imports torch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.sync.client import ClientConnection, connect
+
+from sapling.bridge.placement import (Block, Command, Journal, JournalEntry, PlacementError, plan_placement,
+                                      to_world, undo_commands)
+from sapling.bridge.rcon import RconClient, RconConnectionLost, RconError
+from sapling.errors import SaplingError
+from sapling.server import protocol
+
+log = logging.getLogger("sapling.bridge")
+
+SIZE_ORDER = ("normal", "big", "huge")
+GRID_WIDTH = {"normal": 16, "big": 16, "huge": 24}
+PLAYER_NAME = re.compile(r"^[A-Za-z0-9_]{1,16}$")
+# Vanilla: "[12:00:05] [Server thread/INFO]: <Steve> text"; Paper: "[12:00:05 INFO]: <Steve> text";
+# chat without a signature may carry "[Not Secure] " before the name.
+CHAT_LINE = re.compile(r"^\[[^\]]*\](?: \[[^\]]*\])?: (?:\[Not Secure\] )?<(?P<player>[A-Za-z0-9_]{1,16})> (?P<text>.*)$")
+HELP = ("!tree <prompt> grows a tree in front of you (e.g. '!tree tall birch tree'; start with big or huge "
+        "for a bigger grid), !tree undo removes your last tree, !tree cancel stops the one growing")
+
+
+class BridgeError(SaplingError):
+    """The bridge cannot do what was asked (server unreachable, player not found, ...)."""
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    player: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TreeCommand:
+    """What a ``!tree`` chat line asks for: ``kind`` is generate, undo, cancel or help."""
+
+    kind: str
+    prompt: str = ""
+    size: str = "normal"
+
+
+def parse_chat_line(line: str) -> ChatMessage | None:
+    """A server log line -> the chat message it holds, or None for any other line."""
+    m = CHAT_LINE.match(line.rstrip("\r\n"))
+    return ChatMessage(m.group("player"), m.group("text")) if m else None
+
+
+def parse_command(text: str, trigger: str = "!tree", max_size: str = "big",
+                  max_prompt_chars: int = protocol.MAX_PROMPT_CHARS) -> TreeCommand | None:
+    """A chat text -> a TreeCommand, None when it is not for us; ``BridgeError`` with the reason
+    (shown to the player) for a bad one."""
+    words = text.strip().split()
+    if not words or words[0].lower() != trigger.lower():
+        return None
+    rest = words[1:]
+    if not rest:
+        raise BridgeError(f"say what to grow: {trigger} <prompt>, or {trigger} help")
+    head = rest[0].lower()
+    if len(rest) == 1 and head in ("help", "undo", "cancel"):
+        return TreeCommand(head)
+    size = "normal"
+    if head in SIZE_ORDER and len(rest) > 1:
+        size, rest = head, rest[1:]
+        if SIZE_ORDER.index(size) > SIZE_ORDER.index(max_size):
+            raise BridgeError(f"{size} trees are not allowed here (largest: {max_size})")
+    prompt = " ".join(rest)
+    if len(prompt) > max_prompt_chars:
+        raise BridgeError(f"the prompt is {len(prompt)} characters long; at most {max_prompt_chars} are accepted")
+    return TreeCommand("generate", prompt, size)
+
+
+def anchor_in_front(pos: tuple[float, float, float], yaw: float, distance: int) -> tuple[int, int, int]:
+    """The block ``distance`` blocks ahead of a player at ``pos`` looking at ``yaw`` (Java: 0 = south
+    (+z), 90 = west (-x)), at their feet level."""
+    rad = math.radians(yaw)
+    dx, dz = -math.sin(rad), math.cos(rad)
+    return (math.floor(pos[0] + dx * distance), math.floor(pos[1] + 1e-6), math.floor(pos[2] + dz * distance))
+
+
+_DATA_REPLY = re.compile(r"has the following entity data: \[(.*)\]\s*$")
+
+
+def _numbers(reply: str, count: int, what: str) -> list[float]:
+    m = _DATA_REPLY.search(reply)
+    if not m:
+        raise BridgeError(f"could not read the player's {what} ({reply.strip()[:80] or 'no reply'})")
+    values = [float(v.strip().rstrip("dfDF")) for v in m.group(1).split(",")]
+    if len(values) != count:
+        raise BridgeError(f"unexpected {what}: {m.group(1)[:80]}")
+    return values
+
+
+class LogFollower:
+    """New lines of a growing log file (``tail -F``): starts at the end, survives rotation/truncation."""
+
+    def __init__(self, path: str | Path, from_start: bool = False):
+        self.path = Path(path)
+        self._file = None
+        self._inode = None
+        self._buffer = ""
+        self._open(seek_end=not from_start)
+
+    def _open(self, seek_end: bool) -> None:
+        try:
+            f = self.path.open("r", encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            self._file = None
+            return
+        if seek_end:
+            f.seek(0, os.SEEK_END)
+        self._file, self._inode, self._buffer = f, os.fstat(f.fileno()).st_ino, ""
+
+    def poll(self) -> list[str]:
+        if self._file is None:
+            self._open(seek_end=False)  # the file appeared (or came back after rotation)
+            if self._file is None:
+                return []
+        try:
+            st = os.stat(self.path)
+            rotated = st.st_ino != self._inode or st.st_size < self._file.tell()
+        except FileNotFoundError:
+            rotated = False  # being rotated: read what is left, reopen later
+        chunk = self._file.read()
+        if rotated:
+            self._file.close()
+            self._open(seek_end=False)
+            chunk += self._file.read() if self._file else ""
+        self._buffer += chunk
+        *lines, self._buffer = self._buffer.split("\n")
+        return lines
+
+    def close(self) -> None:
+        if self._file:
+            self._file.close()
+
+
+# --- placing through RCON -------------------------------------------------------------------------
+
+_FILLED = re.compile(r"Successfully filled (\d+) block")
+
+
+@dataclass
+class PlaceResult:
+    placed: list[Block] = field(default_factory=list)
+    skipped: int = 0  # something was in the way
+
+
+class WorldEditor:
+    """Runs placement and removal commands through RCON and knows exactly which blocks it placed.
+
+    A dropped connection in the middle of a command is resolved by looking at the world: the
+    blocks of that command that are there count as placed, the others are placed again (keep
+    prevents doubling), so nothing is lost or placed twice.
+    """
+
+    def __init__(self, rcon: RconClient):
+        self.rcon = rcon
+        self.commands_sent = 0
+
+    def _send(self, text: str) -> str | None:
+        """A command's reply, or None when the connection dropped after it may have run."""
+        self.commands_sent += 1
+        try:
+            return self.rcon.command(text)
+        except RconConnectionLost as lost:
+            if not lost.maybe_executed:
+                return self._send(text)
+            return None
+
+    def _present(self, block: Block) -> bool:
+        while (reply := self._send(f"execute if block {block.x} {block.y} {block.z} {block.state}")) is None:
+            pass  # a test changes nothing: safe to repeat
+        return reply.strip().startswith("Test passed")
+
+    def place(self, blocks: Iterable[Block], use_fill: bool = True) -> PlaceResult:
+        result = PlaceResult()
+        for cmd in plan_placement(blocks, use_fill).commands:
+            self._place_command(cmd, result)
+        return result
+
+    def _place_command(self, cmd: Command, result: PlaceResult) -> None:
+        reply = self._send(cmd.text)
+        if reply is None:  # lost mid-command: see what landed, place the rest one by one
+            for b in cmd.blocks:
+                if self._present(b):
+                    result.placed.append(b)
+                else:
+                    self._place_command(Command(f"setblock {b.x} {b.y} {b.z} {b.state} keep", (b,)), result)
+            return
+        if not cmd.is_fill:
+            if reply.startswith("Changed the block"):
+                result.placed.append(cmd.blocks[0])
+            elif reply.startswith("Could not set the block"):
+                result.skipped += 1
+            else:
+                raise BridgeError(f"the server refused '{cmd.text[:60]}...': {reply.strip()[:120]}")
+            return
+        m = _FILLED.search(reply)
+        filled = int(m.group(1)) if m else 0
+        if not m and not reply.startswith("No blocks were filled"):
+            raise BridgeError(f"the server refused '{cmd.text[:60]}...': {reply.strip()[:120]}")
+        if filled == len(cmd.blocks):
+            result.placed.extend(cmd.blocks)
+            return
+        result.skipped += len(cmd.blocks) - filled
+        if filled:
+            # Part of the box was occupied: ours are the cells holding our state, provided there are
+            # exactly `filled` of them (more would mean identical blocks already stood there).
+            ours = [b for b in cmd.blocks if self._present(b)]
+            if len(ours) == filled:
+                result.placed.extend(ours)
+            else:
+                log.warning("could not tell %d placed blocks from identical ones already there; "
+                            "undo will leave them", filled)
+
+    def remove(self, blocks: Iterable[Block]) -> int:
+        """Turn back to air the blocks still exactly as placed; returns how many were removed."""
+        removed = 0
+        for text in undo_commands(blocks):
+            reply = self._send(text)
+            if reply is None:  # lost: if the block is gone now, it was removed
+                x, y, z = (int(v) for v in text.split()[3:6])
+                state = text.split()[6]
+                if not self._present(Block(x, y, z, state)):
+                    removed += 1
+                continue
+            removed += reply.startswith("Changed the block")
+        return removed
+
+    def tell(self, player: str, message: str, color: str = "green") -> None:
+        if not PLAYER_NAME.match(player):
+            return  # only names read from the log or given by an admin ever get here
+        payload = json.dumps({"text": f"[Sapling] {message}"[:900], "color": color})
+        self._send(f"tellraw {player} {payload}")
+
+    def player_position(self, player: str) -> tuple[tuple[float, float, float], float]:
+        if not PLAYER_NAME.match(player):
+            raise BridgeError(f"{player!r} is not a player name")
+        pos = _numbers(self._send(f"data get entity {player} Pos") or "", 3, "position")
+        rot = _numbers(self._send(f"data get entity {player} Rotation") or "", 2, "facing")
+        return (pos[0], pos[1], pos[2]), rot[0]
+
+
+# --- one tree, from request to placed blocks -----------------------------------------------------
+
+@dataclass
+class TreeOutcome:
+    status: str  # done, cancelled, error
+    message: str
+    entry: JournalEntry | None = None
+    skipped: int = 0
+
+
+def server_connection(url: str, token: str | None) -> ClientConnection:
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    try:
+        return connect(url, additional_headers=headers, max_size=None, open_timeout=10)
+    except (OSError, InvalidHandshake, TimeoutError) as exc:
+        raise BridgeError(f"cannot reach the Sapling server at {url} ({exc}); is 'sapling serve' running?") from None
+
+
+def grow_tree(ws: ClientConnection, editor: WorldEditor, prompt: str, anchor: tuple[int, int, int], who: str,
+              size: str = "normal", seed: int | None = None, request_id: str | None = None,
+              on_event: Callable[[dict], None] | None = None, poll: Callable[[], bool] | None = None) -> TreeOutcome:
+    """Ask for one tree (stream on), place it at ``anchor`` as it grows, reconcile with the final
+    structure and journal what was placed. ``poll()`` is called between messages; returning True
+    cancels the request (blocks placed so far stay, journaled, so undo removes them)."""
+    request_id = request_id or f"{who}-{int(time.time() * 1000)}"
+    request = {"type": "generate", "id": request_id, "prompt": prompt, "size": size, "stream": True}
+    if seed is not None:
+        request["seed"] = seed
+    ws.send(json.dumps(request))
+    placed: dict[tuple[int, int, int], Block] = {}
+    skipped = 0
+    parts: list[dict] = []
+    final = None
+    cancel_sent = False
+    entry = JournalEntry(who, prompt, [], anchor=anchor)
+
+    def journal_blocks() -> list[Block]:
+        return list(placed.values())
+
+    try:
+        while True:
+            try:
+                msg = json.loads(ws.recv(timeout=0.2))
+            except TimeoutError:
+                if poll is not None and not cancel_sent and poll():
+                    ws.send(json.dumps({"type": "cancel", "id": request_id}))
+                    cancel_sent = True
+                continue
+            if msg.get("id") not in (request_id, None):
+                continue
+            if on_event is not None:
+                on_event(msg)
+            kind = msg["type"]
+            if kind == "progress":
+                result = editor.place(to_world(msg["blocks"], anchor))
+                placed.update({(b.x, b.y, b.z): b for b in result.placed})
+                skipped += result.skipped
+            elif kind in ("structure", "structure_part"):
+                parts.append(msg)
+                if kind == "structure" or len(parts) == msg["parts"]:
+                    final = protocol.assemble(parts)
+            elif kind == "done":
+                break
+            elif kind == "error":
+                status = "cancelled" if msg["code"] == "cancelled" else "error"
+                entry.blocks = journal_blocks()
+                return TreeOutcome(status, msg["message"], entry if entry.blocks else None, skipped)
+            if poll is not None and not cancel_sent and poll():
+                ws.send(json.dumps({"type": "cancel", "id": request_id}))
+                cancel_sent = True
+        if final is None:
+            raise BridgeError("the server finished without sending the tree")
+        truth = {(b.x, b.y, b.z): b for b in to_world(
+            [(x, y, z, final["palette"][i]) for x, y, z, i in final["blocks"]], anchor)}
+        stale = [b for pos, b in placed.items() if truth.get(pos) != b]
+        if stale:
+            editor.remove(stale)
+            for b in stale:
+                placed.pop((b.x, b.y, b.z))
+        result = editor.place([b for pos, b in truth.items() if placed.get(pos) != b])
+        placed.update({(b.x, b.y, b.z): b for b in result.placed})
+        skipped = result.skipped  # of the final structure, what could not go in
+        entry.blocks = journal_blocks()
+        return TreeOutcome("done", f"{len(entry.blocks)} blocks placed", entry, skipped)
+    except ConnectionClosed:
+        entry.blocks = journal_blocks()
+        return TreeOutcome("error", "lost the connection to the Sapling server", entry if entry.blocks else None,
+                           skipped)
+
+
+def undo_entries(editor: WorldEditor, journal: Journal, entries: list[JournalEntry]) -> int:
+    """Undo placements (newest first); returns the number of blocks turned back to air."""
+    removed = 0
+    for e in entries:
+        removed += editor.remove(e.blocks)
+        journal.mark_undone(e.id)
+    return removed
+
+
+# --- the chat bridge -------------------------------------------------------------------------------
+
+@dataclass
+class BridgeSettings:
+    server: str = "ws://127.0.0.1:8765"
+    token: str | None = None
+    trigger: str = "!tree"
+    allow: tuple[str, ...] = ()  # empty: every player
+    cooldown: float = 30.0       # seconds between one player's trees
+    max_size: str = "big"
+    poll_interval: float = 0.2
+
+
+class JavaBridge:
+    """Follows the log, answers ``!tree`` commands one at a time."""
+
+    def __init__(self, settings: BridgeSettings, editor: WorldEditor, follower: LogFollower, journal: Journal):
+        if settings.max_size not in SIZE_ORDER:
+            raise BridgeError(f"unknown size {settings.max_size!r}; choose one of {', '.join(SIZE_ORDER)}")
+        self.settings = settings
+        self.editor = editor
+        self.follower = follower
+        self.journal = journal
+        self._last_request: dict[str, float] = {}
+        self._ws: ClientConnection | None = None
+        self._pending: list[ChatMessage] = []
+
+    def _server(self) -> ClientConnection:
+        if self._ws is None:
+            self._ws = server_connection(self.settings.server, self.settings.token)
+        return self._ws
+
+    def _allowed(self, player: str) -> bool:
+        return not self.settings.allow or player.lower() in {a.lower() for a in self.settings.allow}
+
+    def _messages(self) -> list[ChatMessage]:
+        out = self._pending
+        self._pending = []
+        for line in self.follower.poll():
+            msg = parse_chat_line(line)
+            if msg is not None:
+                out.append(msg)
+        return out
+
+    def run(self, stop: Callable[[], bool] = lambda: False) -> None:
+        """Answer chat until ``stop()`` is true (checked every poll interval)."""
+        log.info("following %s; trigger %r; server %s", self.follower.path, self.settings.trigger, self.settings.server)
+        while not stop():
+            for msg in self._messages():
+                self.handle(msg)
+            time.sleep(self.settings.poll_interval)
+        if self._ws is not None:
+            self._ws.close()
+
+    def handle(self, msg: ChatMessage) -> None:
+        s = self.settings
+        try:
+            cmd = parse_command(msg.text, s.trigger, s.max_size)
+        except BridgeError as exc:
+            self.editor.tell(msg.player, str(exc), "red")
+            return
+        if cmd is None:
+            return
+        if not self._allowed(msg.player):
+            self.editor.tell(msg.player, "you are not allowed to grow trees here", "red")
+            return
+        if cmd.kind == "help":
+            self.editor.tell(msg.player, HELP, "yellow")
+        elif cmd.kind == "cancel":
+            self.editor.tell(msg.player, "nothing of yours is growing", "yellow")
+        elif cmd.kind == "undo":
+            entries = self.journal.last(1, who=msg.player)
+            if not entries:
+                self.editor.tell(msg.player, "nothing of yours to undo", "yellow")
+            else:
+                n = undo_entries(self.editor, self.journal, entries)
+                self.editor.tell(msg.player, f"removed your '{entries[0].prompt}' ({n} blocks)")
+        else:
+            self._generate(msg.player, cmd)
+
+    def _generate(self, player: str, cmd: TreeCommand) -> None:
+        wait = self._last_request.get(player, -1e9) + self.settings.cooldown - time.monotonic()
+        if wait > 0:
+            self.editor.tell(player, f"cooling down: wait {math.ceil(wait)} s before the next tree", "red")
+            return
+        try:
+            pos, yaw = self.editor.player_position(player)
+        except BridgeError as exc:
+            self.editor.tell(player, f"cannot find you: {exc}", "red")
+            return
+        anchor = anchor_in_front(pos, yaw, GRID_WIDTH[cmd.size] // 2 + 2)
+        self._last_request[player] = time.monotonic()
+        shown = {"quarter": 0}
+
+        def on_event(m: dict) -> None:
+            if m["type"] == "accepted":
+                ahead = m["queue_position"] - 1
+                self.editor.tell(player, f"growing '{cmd.prompt}'" + (f" ({ahead} ahead of you)" if ahead else ""))
+            elif m["type"] == "progress" and m["step"] * 4 // m["steps"] > shown["quarter"] and m["step"] < m["steps"]:
+                shown["quarter"] = m["step"] * 4 // m["steps"]
+                self.editor.tell(player, f"{shown['quarter'] * 25}%", "gray")
+
+        def poll() -> bool:
+            """Chat while the tree grows: cancel stops it, other commands wait their turn."""
+            cancel = False
+            for msg in self._messages():
+                try:
+                    other = parse_command(msg.text, self.settings.trigger, self.settings.max_size)
+                except BridgeError:
+                    other = None
+                if other is None:
+                    continue
+                if other.kind == "cancel" and msg.player == player:
+                    cancel = True
+                elif other.kind == "generate" or other.kind == "undo":
+                    self.editor.tell(msg.player, "busy growing another tree: try again in a moment", "red")
+                else:
+                    self._pending.append(msg)
+            return cancel
+
+        try:
+            outcome = grow_tree(self._server(), self.editor, cmd.prompt, anchor, player, cmd.size,
+                                on_event=on_event, poll=poll)
+        except (BridgeError, PlacementError, RconError) as exc:
+            self.editor.tell(player, f"failed: {exc}", "red")
+            return
+        except ConnectionClosed:
+            self._ws = None
+            self.editor.tell(player, "lost the connection to the Sapling server; try again", "red")
+            return
+        if outcome.entry is not None:
+            self.journal.record(outcome.entry)
+        if outcome.status == "done":
+            extra = f", {outcome.skipped} skipped (something was in the way)" if outcome.skipped else ""
+            self.editor.tell(player, f"done: {outcome.message}{extra}; '{self.settings.trigger} undo' removes it")
+        elif outcome.status == "cancelled":
+            kept = len(outcome.entry.blocks) if outcome.entry else 0
+            self.editor.tell(player, f"cancelled ({kept} blocks placed; '{self.settings.trigger} undo' removes them)",
+                             "yellow")
+        else:
+            if "lost the connection" in outcome.message:
+                self._ws = None
+            self.editor.tell(player, outcome.message, "red")

@@ -1,0 +1,261 @@
+"""Placement planning and the undo journal (pure, apart from the journal file; no torch).
+
+A structure from the server (blocks relative to the request's origin) becomes
+commands for the game, in an order that gives every block its support: ground,
+then logs bottom-up (trunk, then branches), then leaves, then decorations (vines
+and cocoa need the logs and leaves they hang on). Runs of identical blocks merge
+into ``fill`` boxes. Every command writes into air only (``keep``), so nothing a
+player built is replaced, and every block state is checked against the model's
+vocabulary before it enters a command: no text from chat or the network ever
+does. Undo removes a block only where the block we placed is still exactly there
+(``execute if block ... run setblock ... air``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from sapling.blocks import BlockVocab, block_kind, canonical, format_state, model_key, parse_state
+from sapling.errors import BlockError, SaplingError
+
+MAX_FILL_VOLUME = 32768  # vanilla's limit for one fill command
+KIND_ORDER = {"ground": 0, "log": 1, "leaves": 2, "decoration": 3, "other": 4}
+WORLD_LIMIT = 30_000_000  # the world border's furthest extent
+MIN_Y, MAX_Y = -64, 319   # Java 1.18+ overworld build height
+
+
+class PlacementError(SaplingError):
+    """A structure or position that cannot be placed safely."""
+
+
+@dataclass(frozen=True, order=True)
+class Block:
+    """A block at a world position."""
+
+    x: int
+    y: int
+    z: int
+    state: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """One game command and the blocks it places (``fill``: every block of its box)."""
+
+    text: str
+    blocks: tuple[Block, ...]
+
+    @property
+    def is_fill(self) -> bool:
+        return self.text.startswith("fill ")
+
+
+@dataclass(frozen=True)
+class PlacementPlan:
+    commands: tuple[Command, ...]
+    blocks: tuple[Block, ...]  # in placement order
+
+    @property
+    def num_blocks(self) -> int:
+        return len(self.blocks)
+
+
+@lru_cache(maxsize=1)
+def _model_keys() -> frozenset[str]:
+    return frozenset(BlockVocab.default().states)
+
+
+@lru_cache(maxsize=4096)
+def check_state(state: str) -> str:
+    """The canonical form of a block state the model can produce; ``PlacementError`` otherwise.
+
+    Leaves may carry ``distance``/``persistent`` (post-processing sets them); the rest of the
+    state must be in the model vocabulary. The canonical spelling only contains
+    ``[a-z0-9_:.-]`` names and ``key=value`` properties, so it cannot smuggle a command.
+    """
+    try:
+        state_c = canonical(state)
+        key = model_key(state_c)
+    except (BlockError, TypeError) as exc:
+        raise PlacementError(f"refusing block state {str(state)[:60]!r}: {exc}") from None
+    if key not in _model_keys() or key == "minecraft:air":
+        raise PlacementError(f"refusing block state {state_c[:80]!r}: not a block the model places")
+    return state_c
+
+
+def persistent_leaves(state: str) -> str:
+    """Leaves as a player would place them: ``persistent=true``, no ``distance`` (the game keeps it).
+
+    A tree that appears step by step never has its leaves decay half-grown, and one whose
+    logs a player later cuts behaves like a player-built one. Other blocks are unchanged.
+    """
+    if block_kind(state) != "leaves":
+        return state
+    name, props = parse_state(state)
+    props.pop("distance", None)
+    props["persistent"] = "true"
+    return format_state(name, props)
+
+
+def check_anchor(anchor: tuple[int, int, int]) -> tuple[int, int, int]:
+    x, y, z = (int(v) for v in anchor)
+    if not (-WORLD_LIMIT <= x <= WORLD_LIMIT and -WORLD_LIMIT <= z <= WORLD_LIMIT and MIN_Y <= y <= MAX_Y):
+        raise PlacementError(f"position {x} {y} {z} is outside the world")
+    return x, y, z
+
+
+def to_world(blocks: Iterable[tuple[int, int, int, str]], anchor: tuple[int, int, int],
+             leaves_persistent: bool = True) -> list[Block]:
+    """Blocks relative to the origin -> checked world blocks at ``anchor`` (air skipped).
+
+    Blocks outside the build height are dropped (the game would refuse them)."""
+    ax, ay, az = check_anchor(anchor)
+    out = []
+    for x, y, z, state in blocks:
+        for v in (x, y, z):
+            if not isinstance(v, int) or isinstance(v, bool) or abs(v) > 512:
+                raise PlacementError(f"refusing block position {[x, y, z]!r}: not a small integer offset")
+        if state in ("air", "minecraft:air"):
+            continue
+        s = check_state(state)
+        if leaves_persistent:
+            s = persistent_leaves(s)
+        if MIN_Y <= ay + y <= MAX_Y:
+            out.append(Block(ax + x, ay + y, az + z, s))
+    return out
+
+
+def order_blocks(blocks: Iterable[Block]) -> list[Block]:
+    """Support first: ground, logs, leaves, decorations; within each, bottom-up."""
+    return sorted(blocks, key=lambda b: (KIND_ORDER[block_kind(b.state)], b.y, b.x, b.z))
+
+
+def _boxes(cells: set[tuple[int, int, int]]) -> Iterator[tuple[tuple[int, int, int], tuple[int, int, int]]]:
+    """Greedy cover of ``cells`` by boxes (x first, then z, then y), each within the fill limit."""
+    left = set(cells)
+    for start in sorted(cells, key=lambda c: (c[1], c[2], c[0])):
+        if start not in left:
+            continue
+        x0, y0, z0 = start
+        x1 = x0
+        while (x1 + 1, y0, z0) in left:
+            x1 += 1
+        z1 = z0
+        while all((x, y0, z1 + 1) in left for x in range(x0, x1 + 1)):
+            z1 += 1
+        y1 = y0
+        while (x1 - x0 + 1) * (z1 - z0 + 1) * (y1 - y0 + 2) <= MAX_FILL_VOLUME and all(
+                (x, y1 + 1, z) in left for x in range(x0, x1 + 1) for z in range(z0, z1 + 1)):
+            y1 += 1
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                for z in range(z0, z1 + 1):
+                    left.discard((x, y, z))
+        yield (x0, y0, z0), (x1, y1, z1)
+
+
+def plan_placement(blocks: Iterable[Block], use_fill: bool = True) -> PlacementPlan:
+    """Commands that place ``blocks`` (world positions, checked states) into air only, in support order.
+
+    With ``use_fill``, same-state blocks of one stage that form boxes of two or more go out as
+    one ``fill ... keep``; the rest as ``setblock ... keep``.
+    """
+    ordered = order_blocks(blocks)
+    commands: list[tuple[tuple, Command]] = []
+    by_stage: dict[tuple[int, str], set[tuple[int, int, int]]] = {}
+    for b in ordered:
+        by_stage.setdefault((KIND_ORDER[block_kind(b.state)], b.state), set()).add((b.x, b.y, b.z))
+    for (stage, state), cells in by_stage.items():
+        boxes = _boxes(cells) if use_fill else (((c, c) for c in sorted(cells, key=lambda c: (c[1], c[0], c[2]))))
+        for (x0, y0, z0), (x1, y1, z1) in boxes:
+            placed = tuple(Block(x, y, z, state) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)
+                           for z in range(z0, z1 + 1))
+            if len(placed) == 1:
+                text = f"setblock {x0} {y0} {z0} {state} keep"
+            else:
+                text = f"fill {x0} {y0} {z0} {x1} {y1} {z1} {state} keep"
+            commands.append(((stage, y0, x0, z0), Command(text, placed)))
+    commands.sort(key=lambda c: c[0])
+    return PlacementPlan(tuple(c for _, c in commands), tuple(ordered))
+
+
+def undo_commands(blocks: Iterable[Block]) -> list[str]:
+    """Commands that turn back to air exactly those ``blocks`` still holding the state we placed;
+    decorations first, then leaves, logs top-down (the reverse of placement)."""
+    ordered = list(reversed(order_blocks(blocks)))
+    return [f"execute if block {b.x} {b.y} {b.z} {b.state} run setblock {b.x} {b.y} {b.z} air" for b in ordered]
+
+
+# --- the undo journal -------------------------------------------------------------------------------
+
+@dataclass
+class JournalEntry:
+    """One placement: who asked, when, for what, and the blocks that were actually placed."""
+
+    who: str
+    prompt: str
+    blocks: list[Block]
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    when: float = field(default_factory=time.time)
+    anchor: tuple[int, int, int] | None = None
+    undone: bool = False
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d["blocks"] = [[b.x, b.y, b.z, b.state] for b in self.blocks]
+        d["when"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.when))
+        d.pop("undone")
+        return json.dumps(d, separators=(",", ":"))
+
+
+class Journal:
+    """An append-only JSON-lines file of placements and undos (one line each).
+
+    A placement line: ``{"who","prompt","blocks":[[x,y,z,state],...],"id","when","anchor"}``;
+    an undo line: ``{"undo": id, "when": ...}``. Undone placements are never undone twice.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def record(self, entry: JournalEntry) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(entry.to_json() + "\n")
+
+    def mark_undone(self, entry_id: str) -> None:
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"undo": entry_id, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}) + "\n")
+
+    def entries(self) -> list[JournalEntry]:
+        """Every placement, oldest first, with ``undone`` set; ``PlacementError`` for a damaged file."""
+        if not self.path.exists():
+            return []
+        out: dict[str, JournalEntry] = {}
+        for n, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+                if "undo" in d:
+                    if d["undo"] in out:
+                        out[d["undo"]].undone = True
+                    continue
+                blocks = [Block(int(x), int(y), int(z), check_state(s)) for x, y, z, s in d["blocks"]]
+                when = time.mktime(time.strptime(d["when"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+                anchor = tuple(d["anchor"]) if d.get("anchor") else None
+                out[d["id"]] = JournalEntry(str(d["who"]), str(d["prompt"]), blocks, str(d["id"]), when, anchor)
+            except (ValueError, KeyError, TypeError, PlacementError) as exc:
+                raise PlacementError(f"{self.path}:{n}: damaged journal line ({exc})") from None
+        return list(out.values())
+
+    def last(self, n: int = 1, who: str | None = None) -> list[JournalEntry]:
+        """The ``n`` newest placements not yet undone (of ``who`` if given), newest first."""
+        live = [e for e in self.entries() if not e.undone and (who is None or e.who == who)]
+        return list(reversed(live))[:n]
