@@ -274,12 +274,14 @@ class TreeOutcome:
     message: str
     entry: JournalEntry | None = None
     skipped: int = 0
+    structure: dict | None = None  # the final structure message, when one came
 
 
 def server_connection(url: str, token: str | None) -> ClientConnection:
     headers = {"Authorization": f"Bearer {token}"} if token else None
     try:
-        return connect(url, additional_headers=headers, max_size=None, open_timeout=10)
+        # Entered at once: the bridge keeps this connection for its lifetime and closes it itself.
+        return connect(url, additional_headers=headers, max_size=None, open_timeout=10).__enter__()
     except (OSError, InvalidHandshake, TimeoutError) as exc:
         raise BridgeError(f"cannot reach the Sapling server at {url} ({exc}); is 'sapling serve' running?") from None
 
@@ -349,7 +351,7 @@ def grow_tree(ws: ClientConnection, editor: WorldEditor, prompt: str, anchor: tu
         placed.update({(b.x, b.y, b.z): b for b in result.placed})
         skipped = result.skipped  # of the final structure, what could not go in
         entry.blocks = journal_blocks()
-        return TreeOutcome("done", f"{len(entry.blocks)} blocks placed", entry, skipped)
+        return TreeOutcome("done", f"{len(entry.blocks)} blocks placed", entry, skipped, final)
     except ConnectionClosed:
         entry.blocks = journal_blocks()
         return TreeOutcome("error", "lost the connection to the Sapling server", entry if entry.blocks else None,
@@ -391,6 +393,7 @@ class JavaBridge:
         self._last_request: dict[str, float] = {}
         self._ws: ClientConnection | None = None
         self._pending: list[ChatMessage] = []
+        self.last_outcome: TreeOutcome | None = None
 
     def _server(self) -> ClientConnection:
         if self._ws is None:
@@ -495,8 +498,10 @@ class JavaBridge:
             self._ws = None
             self.editor.tell(player, "lost the connection to the Sapling server; try again", "red")
             return
+        self.last_outcome = outcome
         if outcome.entry is not None:
             self.journal.record(outcome.entry)
+        log.info("tree for %s: %s (%s)", player, outcome.status, outcome.message)
         if outcome.status == "done":
             extra = f", {outcome.skipped} skipped (something was in the way)" if outcome.skipped else ""
             self.editor.tell(player, f"done: {outcome.message}{extra}; '{self.settings.trigger} undo' removes it")

@@ -1,0 +1,185 @@
+"""End to end: sapling serve (tiny model) + the Java bridge + a fake Minecraft speaking real RCON,
+with chat lines appended to a real log file."""
+
+import threading
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from sapling.bridge.java import BridgeSettings, JavaBridge, LogFollower, WorldEditor, grow_tree, server_connection
+from sapling.bridge.placement import Journal, to_world
+from sapling.bridge.rcon import RconClient
+from sapling.cli import app
+from sapling.server.app import BackgroundServer, ServerSettings
+
+CHAT = "[12:00:05] [Server thread/INFO]: <{player}> {text}\n"
+ANCHOR = (0, 64, 10)  # 10 blocks south of Steve at (0.5, 64, 0.5) looking south (yaw 0)
+
+
+@pytest.fixture
+def server(tiny_pipeline):
+    with BackgroundServer(tiny_pipeline, ServerSettings(port=0)) as srv:
+        yield srv
+
+
+class Running:
+    """A JavaBridge on a thread, with helpers to chat and wait for answers."""
+
+    def __init__(self, server, mc, tmp_path, **settings):
+        mc.add_player("Steve", (0.5, 64.0, 0.5), (0.0, 10.0))
+        mc.add_player("Alex", (100.5, 70.0, 100.5), (90.0, 0.0))
+        self.mc = mc
+        self.log = tmp_path / "latest.log"
+        self.log.write_text("[12:00:00] [Server thread/INFO]: Done (3.2s)! For help, type \"help\"\n")
+        self.journal = Journal(tmp_path / "journal.jsonl")
+        self.bridge = JavaBridge(BridgeSettings(server=server.url, cooldown=0, poll_interval=0.05, **settings),
+                                 WorldEditor(RconClient("127.0.0.1", mc.port, "pw")), LogFollower(self.log),
+                                 self.journal)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self.bridge.run, args=(self._stop.is_set,), daemon=True)
+        self._thread.start()
+
+    def say(self, player, text):
+        with self.log.open("a") as f:
+            f.write(CHAT.format(player=player, text=text))
+
+    def told(self, player, words, timeout=120):
+        """Wait for a tellraw to ``player`` containing ``words``; return its text."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.mc.lock:
+                for target, payload in self.mc.tellraws:
+                    if target == player and words in payload["text"]:
+                        return payload["text"]
+            time.sleep(0.05)
+        raise AssertionError(f"{player} was never told {words!r}; got {self.mc.tellraws}")
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(10)
+
+
+@pytest.fixture
+def running(server, fake_minecraft, tmp_path):
+    r = Running(server, fake_minecraft, tmp_path)
+    yield r
+    r.stop()
+
+
+def expected_world(structure, anchor):
+    return {(b.x, b.y, b.z): b.state for b in to_world(
+        [(x, y, z, structure["palette"][i]) for x, y, z, i in structure["blocks"]], anchor)}
+
+
+def test_tree_grows_in_front_of_the_player_around_what_is_there(running):
+    mc = running.mc
+    in_the_way = {(0, 64, 10): "minecraft:stone", (1, 66, 11): "minecraft:glass", (-2, 63, 9): "minecraft:dirt"}
+    mc.world.update(in_the_way)
+    running.say("Steve", "!tree oak tree")
+    assert "growing 'oak tree'" in running.told("Steve", "growing")
+    done = running.told("Steve", "done:")
+    expected = expected_world(running.bridge.last_outcome.structure, ANCHOR)
+    assert expected, "the tiny model grows something"
+    for pos, state in in_the_way.items():
+        assert mc.world[pos] == state  # untouched
+    for pos, state in expected.items():
+        if pos not in in_the_way:
+            assert mc.world.get(pos) == state, pos
+    # Nothing else: streamed blocks the final structure dropped were taken away again.
+    assert set(mc.world) == set(expected) | set(in_the_way)
+    skipped = sum(1 for pos in in_the_way if pos in expected)
+    entry = running.journal.last()[0]
+    assert entry.who == "Steve" and entry.prompt == "oak tree" and entry.anchor == ANCHOR
+    assert len(entry.blocks) == len(expected) - skipped
+    assert f"{len(entry.blocks)} blocks placed" in done
+    assert all(cmd.endswith(" keep") for cmd in mc.commands if cmd.startswith(("setblock", "fill")))
+
+
+def test_undo_removes_only_unchanged_blocks_of_the_players_last_tree(running):
+    mc = running.mc
+    running.say("Steve", "!tree birch tree")
+    running.told("Steve", "done:")
+    entry = running.journal.last()[0]
+    changed = entry.blocks[0]
+    mc.world[(changed.x, changed.y, changed.z)] = "minecraft:diamond_block"  # a player changed it since
+    running.say("Alex", "!tree undo")
+    running.told("Alex", "nothing of yours to undo")
+    running.say("Steve", "!tree undo")
+    running.told("Steve", "removed your 'birch tree'")
+    assert mc.world == {(changed.x, changed.y, changed.z): "minecraft:diamond_block"}
+    assert running.journal.last() == []
+
+
+@pytest.mark.parametrize("text, words", [
+    ("!tree", "say what to grow"),
+    ("!tree huge jungle tree", "not allowed here"),
+    ("!tree " + "o" * 250, "at most 200"),
+    ("!tree help", "!tree undo removes"),
+])
+def test_bad_chat_commands_get_a_message_and_place_nothing(running, text, words):
+    running.say("Steve", text)
+    running.told("Steve", words)
+    assert running.mc.world == {}
+    assert not [c for c in running.mc.commands if c.startswith(("setblock", "fill"))]
+
+
+def test_allow_list_and_cooldown(server, fake_minecraft, tmp_path):
+    r = Running(server, fake_minecraft, tmp_path, allow=("Steve",))
+    try:
+        r.say("Alex", "!tree oak tree")
+        r.told("Alex", "not allowed")
+        r.bridge.settings.cooldown = 3600
+        r.say("Steve", "!tree oak tree")
+        r.told("Steve", "done:")
+        r.say("Steve", "!tree oak tree")
+        r.told("Steve", "cooling down")
+    finally:
+        r.stop()
+
+
+def test_dropping_rcon_in_mid_placement_loses_and_doubles_nothing(server, fake_minecraft):
+    mc = fake_minecraft
+    editor = WorldEditor(RconClient("127.0.0.1", mc.port, "pw", backoff=0.01))
+    mc.drop_after_commands(5, execute=True)  # the 5th command runs but its reply is lost
+    with server_connection(server.url, None) as ws:
+        outcome = grow_tree(ws, editor, "spruce tree", ANCHOR, "console", seed=3)
+    assert outcome.status == "done"
+    expected = expected_world(outcome.structure, ANCHOR)
+    assert mc.world == expected
+    placed = [(b.x, b.y, b.z) for b in outcome.entry.blocks]
+    assert len(placed) == len(set(placed)) == len(expected)  # each block journaled once
+    assert editor.rcon.reconnects >= 1
+
+
+def test_place_and_undo_commands(server, fake_minecraft, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAPLING_RCON_PASSWORD", "pw")
+    journal = tmp_path / "j.jsonl"
+    runner = CliRunner()
+    rcon = ["--rcon-port", str(fake_minecraft.port), "--journal", str(journal)]
+    r = runner.invoke(app, ["place", "--server", server.url, "--prompt", "cherry tree", "--at", "5", "70", "5",
+                            "--seed", "2", *rcon])
+    assert r.exit_code == 0, r.output
+    assert "placed 'cherry tree' at 5 70 5" in r.output
+    assert fake_minecraft.world
+    r = runner.invoke(app, ["undo", "--last", "1", *rcon])
+    assert r.exit_code == 0, r.output
+    assert fake_minecraft.world == {}
+    r = runner.invoke(app, ["undo", *rcon])
+    assert r.exit_code == 1 and "nothing to undo" in r.output
+    r = runner.invoke(app, ["place", "--server", server.url, "--prompt", "oak", "--at", "0", "999", "0", *rcon])
+    assert r.exit_code == 1 and "outside the world" in r.output
+    monkeypatch.setenv("SAPLING_RCON_PASSWORD", "wrong")
+    r = runner.invoke(app, ["place", "--server", server.url, "--prompt", "oak", "--at", "0", "64", "0", *rcon])
+    assert r.exit_code == 1 and "password" in r.output.lower()
+    assert fake_minecraft.world == {}
+
+
+def test_bridge_java_cli_checks_its_flags(tmp_path, monkeypatch):
+    runner = CliRunner()
+    monkeypatch.setenv("SAPLING_RCON_PASSWORD", "pw")
+    r = runner.invoke(app, ["bridge", "java", "--log-file", str(tmp_path / "missing.log")])
+    assert r.exit_code == 1 and "no such log file" in r.output
+    (tmp_path / "latest.log").write_text("")
+    r = runner.invoke(app, ["bridge", "java", "--log-file", str(tmp_path / "latest.log"), "--rcon-port", "1"])
+    assert r.exit_code == 1 and "rcon" in r.output.lower()
