@@ -1,0 +1,338 @@
+"""A fake Minecraft Java server for tests: real RCON over loopback TCP and an in-memory world.
+
+The RCON side copies vanilla's ``RconClient``: each packet is taken from one read of at
+most 1460 bytes and the connection is closed when the length field does not match that
+read (a command body over 1446 bytes, or two packets sent together, is never run); a
+wrong password or a command before login is answered with id -1; an unknown packet type
+gets ``Unknown request <hex>``; output is split into packets of 4096 characters.
+
+The command side interprets what the bridge sends, with vanilla 1.21's reply texts
+(messages of one command are joined without newlines, as ``RconConsoleSource`` does):
+``setblock``, ``fill``, ``execute if|unless block ... [run ...]``, ``data get entity``,
+``tellraw``; anything else gets the "Unknown or incomplete command" error. Blocks are
+canonical state strings (``sapling.blocks.canonical``); unlike vanilla the fake does not
+fill in default properties, so ``oak_log`` stays ``minecraft:oak_log``.
+
+Tests can drop connections: ``drop_connections()`` at once (a restart while idle),
+``drop_after_commands(n)`` right after running the n-th next command (its reply is lost),
+``drop_after_commands(n, execute=False)`` on receiving it, without running it.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+
+from sapling.blocks import canonical, parse_state
+from sapling.errors import BlockError
+
+FILL_LIMIT = 32768  # vanilla's commandModificationBlockLimit default
+MIN_Y, MAX_Y = -64, 319
+AIRS = frozenset({"minecraft:air", "minecraft:cave_air", "minecraft:void_air"})
+INCOMPLETE = "Unknown or incomplete command, see below for error"
+INCORRECT = "Incorrect argument for command"
+
+
+class _Syntax(Exception):
+    """A command that does not parse: vanilla answers with the message and a context line."""
+
+    def __init__(self, message: str, command: str = "", cursor: int | None = None):
+        if cursor is None:  # raised while running, not parsing: no context line
+            super().__init__(message)
+            return
+        cursor = min(cursor, len(command))
+        context = ("..." if cursor > 10 else "") + command[max(0, cursor - 10):]
+        super().__init__(message + context + "<--[HERE]")
+
+
+class _Args:
+    """A command's space-separated arguments, with the offsets error messages point at."""
+
+    def __init__(self, command: str):
+        self.command, self.pos, self.start = command, 0, 0
+
+    def done(self) -> bool:
+        return self.pos >= len(self.command)
+
+    def word(self) -> str:
+        if self.done():
+            raise _Syntax(INCOMPLETE, self.command, len(self.command))
+        end = self.command.find(" ", self.pos)
+        end = len(self.command) if end < 0 else end
+        self.start, self.pos = self.pos, end + 1
+        return self.command[self.start:end]
+
+    def rest(self) -> str:
+        if self.done():
+            raise _Syntax(INCOMPLETE, self.command, len(self.command))
+        self.start, self.pos = self.pos, len(self.command)
+        return self.command[self.start:]
+
+    def integer(self) -> int:
+        text = self.word()
+        try:
+            return int(text)
+        except ValueError:
+            raise _Syntax(f"Invalid integer '{text}'", self.command, self.start) from None
+
+    def position(self) -> tuple[int, int, int]:
+        pos = (self.integer(), self.integer(), self.integer())
+        if not MIN_Y <= pos[1] <= MAX_Y:
+            raise _Syntax("That position is out of this world!")
+        return pos
+
+    def state(self) -> str:
+        text = self.word()
+        try:
+            return canonical(text)
+        except BlockError:
+            raise _Syntax(f"Unknown block type '{text}'", self.command, self.start) from None
+
+    def end(self) -> None:
+        if not self.done():
+            raise _Syntax(INCORRECT, self.command, self.pos)
+
+
+class FakeMinecraft:
+    """A fake server: ``with FakeMinecraft() as mc: RconClient("127.0.0.1", mc.port, "pw")``."""
+
+    def __init__(self, password: str = "pw", drop_after: int | None = None):
+        self.password = password
+        self.world: dict[tuple[int, int, int], str] = {}  # canonical states; missing = air
+        self.players: dict[str, dict] = {}  # name -> {"pos": (x, y, z), "rotation": (yaw, pitch)}
+        self.tellraws: list[tuple[str, object]] = []
+        self.commands: list[str] = []  # every command received, run or not
+        self.replies: dict[str, str] = {}  # canned replies for exact commands (long replies for tests)
+        self.logins = 0  # successful logins
+        self.connections = 0  # accepted TCP connections
+        self.lock = threading.RLock()
+        self.port = 0
+        self._drop_in: int | None = None
+        self._drop_execute = True
+        self._listener: socket.socket | None = None
+        self._clients: dict[socket.socket, threading.Thread] = {}
+        self._acceptor: threading.Thread | None = None
+        if drop_after is not None:
+            self.drop_after_commands(drop_after)
+
+    # --- lifecycle and test controls ---
+
+    def start(self) -> "FakeMinecraft":
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._acceptor = threading.Thread(target=self._accept, name="fake-minecraft-accept", daemon=True)
+        self._acceptor.start()
+        return self
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept() on Linux
+            except OSError:
+                pass
+            self._listener.close()
+            self._acceptor.join(timeout=5)
+            self._listener = None
+        self.drop_connections()
+
+    def __enter__(self) -> "FakeMinecraft":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def add_player(self, name: str, pos=(0.5, 64.0, 0.5), rotation=(0.0, 0.0)) -> None:
+        with self.lock:
+            self.players[name] = {"pos": tuple(map(float, pos)), "rotation": tuple(map(float, rotation))}
+
+    def drop_after_commands(self, n: int, execute: bool = True) -> None:
+        """Close the connection on the n-th next command, after running it (its reply is lost) or without."""
+        with self.lock:
+            self._drop_in, self._drop_execute = n, execute
+
+    def drop_connections(self) -> None:
+        """Close every open connection now, as a restarting server does; returns once they are closed."""
+        with self.lock:
+            clients = list(self._clients.items())
+        for conn, thread in clients:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)  # sends FIN and wakes the handler's recv()
+            except OSError:
+                pass
+            thread.join(timeout=5)
+
+    def block(self, x: int, y: int, z: int) -> str:
+        return self.world.get((x, y, z), "minecraft:air")
+
+    # --- RCON ---
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return  # stopped
+            thread = threading.Thread(target=self._serve, args=(conn,), name="fake-minecraft-client", daemon=True)
+            with self.lock:
+                self.connections += 1
+                self._clients[conn] = thread
+            thread.start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        authed = False
+        try:
+            while True:
+                data = conn.recv(1460)  # vanilla: one read of at most 1460 bytes is one packet
+                if len(data) < 10:
+                    return
+                length, request_id, kind = struct.unpack_from("<iii", data)
+                if length != len(data) - 4:
+                    return  # too long, or two packets in one read: vanilla closes the connection
+                body = data[12:].split(b"\0", 1)[0].decode("utf-8", errors="replace")
+                if kind == 3:
+                    authed = body != "" and body == self.password
+                    with self.lock:
+                        self.logins += authed
+                    self._send(conn, request_id if authed else -1, 2, "")
+                elif kind == 2 and not authed:
+                    self._send(conn, -1, 2, "")
+                elif kind == 2:
+                    reply = self._receive_command(body)
+                    if reply is None:
+                        return
+                    for i in range(0, max(len(reply), 1), 4096):  # an empty reply is one empty packet
+                        self._send(conn, request_id, 0, reply[i:i + 4096])
+                else:
+                    self._send(conn, request_id, 0, f"Unknown request {kind & 0xFFFFFFFF:x}")
+        except OSError:
+            pass
+        finally:
+            conn.close()
+            with self.lock:
+                self._clients.pop(conn, None)
+
+    @staticmethod
+    def _send(conn: socket.socket, request_id: int, kind: int, body: str) -> None:
+        data = body.encode("utf-8")
+        conn.sendall(struct.pack("<iii", len(data) + 10, request_id, kind) + data + b"\0\0")
+
+    def _receive_command(self, command: str) -> str | None:
+        """The reply to send, or None to drop the connection instead."""
+        with self.lock:
+            self.commands.append(command)
+            drop = self._drop_in is not None and self._drop_in <= 1
+            if self._drop_in is not None:
+                self._drop_in = None if drop else self._drop_in - 1
+            if drop and not self._drop_execute:
+                return None
+            reply = self.execute(command)
+            return None if drop else reply
+
+    # --- commands ---
+
+    def execute(self, command: str) -> str:
+        """Run one command against the world and return vanilla's reply text."""
+        command = command[1:] if command.startswith("/") else command
+        with self.lock:
+            if command in self.replies:
+                return self.replies[command]
+            args = _Args(command)
+            handler = {"setblock": self._setblock, "fill": self._fill, "execute": self._execute,
+                       "data": self._data, "tellraw": self._tellraw}.get(command.split(" ", 1)[0])
+            try:
+                if handler is None:
+                    raise _Syntax(INCOMPLETE, command, 0)
+                args.word()
+                return handler(args)
+            except _Syntax as exc:
+                return str(exc)
+
+    def _put(self, pos: tuple[int, int, int], state: str) -> None:
+        if state in AIRS:
+            self.world.pop(pos, None)
+        else:
+            self.world[pos] = state
+
+    def _setblock(self, args: _Args) -> str:
+        pos, state = args.position(), args.state()
+        mode = "replace" if args.done() else args.word()
+        args.end()
+        if mode not in ("replace", "keep", "destroy"):
+            raise _Syntax(INCORRECT, args.command, args.start)
+        current = self.block(*pos)
+        if (mode == "keep" and current not in AIRS) or (mode == "replace" and current == state):
+            return "Could not set the block"
+        self._put(pos, state)
+        return "Changed the block at {}, {}, {}".format(*pos)
+
+    def _fill(self, args: _Args) -> str:
+        a, b, state = args.position(), args.position(), args.state()
+        mode = "replace" if args.done() else args.word()
+        args.end()
+        if mode not in ("replace", "keep", "destroy"):
+            raise _Syntax(INCORRECT, args.command, args.start)
+        lo, hi = [min(p, q) for p, q in zip(a, b)], [max(p, q) for p, q in zip(a, b)]
+        volume = (hi[0] - lo[0] + 1) * (hi[1] - lo[1] + 1) * (hi[2] - lo[2] + 1)
+        if volume > FILL_LIMIT:
+            return f"Too many blocks in the specified area (maximum {FILL_LIMIT}, specified {volume})"
+        filled = 0
+        for x in range(lo[0], hi[0] + 1):
+            for y in range(lo[1], hi[1] + 1):
+                for z in range(lo[2], hi[2] + 1):
+                    current = self.block(x, y, z)
+                    if (mode == "keep" and current not in AIRS) or (mode == "replace" and current == state):
+                        continue
+                    self._put((x, y, z), state)
+                    filled += 1
+        return f"Successfully filled {filled} block(s)" if filled else "No blocks were filled"
+
+    def _execute(self, args: _Args) -> str:
+        condition = args.word()
+        if condition not in ("if", "unless") or args.word() != "block":
+            raise _Syntax(INCORRECT, args.command, args.start)
+        pos, pattern = args.position(), args.state()
+        name, props = parse_state(pattern)
+        current_name, current_props = parse_state(self.block(*pos))
+        passed = name == current_name and all(current_props.get(k) == v for k, v in props.items())
+        passed = passed if condition == "if" else not passed
+        if args.done():
+            return "Test passed" if passed else "Test failed"
+        if args.word() != "run":
+            raise _Syntax(INCORRECT, args.command, args.start)
+        # Java prints nothing when a condition stops an `execute ... run`.
+        return self.execute(args.rest()) if passed else ""
+
+    def _data(self, args: _Args) -> str:
+        if args.word() != "get" or args.word() != "entity":
+            raise _Syntax(INCORRECT, args.command, args.start)
+        name = args.word()
+        path = None if args.done() else args.word()
+        args.end()
+        player = self.players.get(name)
+        if player is None:
+            return "No entity was found"
+        pos = "[" + ", ".join(f"{v!r}d" for v in player["pos"]) + "]"
+        rotation = "[" + ", ".join(f"{v!r}f" for v in player["rotation"]) + "]"
+        data = {"Pos": pos, "Rotation": rotation}
+        if path is None:
+            text = "{" + ", ".join(f"{k}: {v}" for k, v in data.items()) + "}"
+        elif path in data:
+            text = data[path]
+        else:
+            return f"Found no elements matching {path}"
+        return f"{name} has the following entity data: {text}"
+
+    def _tellraw(self, args: _Args) -> str:
+        target = args.word()
+        text = args.rest()
+        try:
+            message = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _Syntax(f"Invalid chat component: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                          args.command, args.start) from None
+        if target != "@a" and target not in self.players:
+            return "No player was found"
+        self.tellraws.append((target, message))
+        return ""  # tellraw gives no feedback
