@@ -296,7 +296,6 @@ def grow_tree(ws: ClientConnection, editor: WorldEditor, prompt: str, anchor: tu
     request = {"type": "generate", "id": request_id, "prompt": prompt, "size": size, "stream": True}
     if seed is not None:
         request["seed"] = seed
-    ws.send(json.dumps(request))
     placed: dict[tuple[int, int, int], Block] = {}
     skipped = 0
     parts: list[dict] = []
@@ -308,6 +307,7 @@ def grow_tree(ws: ClientConnection, editor: WorldEditor, prompt: str, anchor: tu
         return list(placed.values())
 
     try:
+        ws.send(json.dumps(request))
         while True:
             try:
                 msg = json.loads(ws.recv(timeout=0.2))

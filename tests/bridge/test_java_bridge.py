@@ -183,3 +183,16 @@ def test_bridge_java_cli_checks_its_flags(tmp_path, monkeypatch):
     (tmp_path / "latest.log").write_text("")
     r = runner.invoke(app, ["bridge", "java", "--log-file", str(tmp_path / "latest.log"), "--rcon-port", "1"])
     assert r.exit_code == 1 and "rcon" in r.output.lower()
+
+
+def test_an_unreachable_server_is_reported_to_the_player(fake_minecraft, tmp_path):
+    class Gone:
+        url = "ws://127.0.0.1:9"  # discard port: nothing listens there
+
+    r = Running(Gone(), fake_minecraft, tmp_path)
+    try:
+        r.say("Steve", "!tree oak tree")
+        assert "cannot reach the Sapling server" in r.told("Steve", "failed")
+        assert fake_minecraft.world == {}
+    finally:
+        r.stop()
