@@ -27,25 +27,22 @@ from typing import Callable, Iterable
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import ClientConnection, connect
 
+from sapling.bridge.commands import (CommandError, TreeCommand, anchor_in_front, check_size, help_text,
+                                     parse_command, tree_distance)
 from sapling.bridge.placement import (Block, Command, Journal, JournalEntry, PlacementError, plan_placement,
                                       to_world, undo_commands)
 from sapling.bridge.rcon import RconClient, RconConnectionLost, RconError
-from sapling.errors import SaplingError
 from sapling.server import protocol
 
 log = logging.getLogger("sapling.bridge")
 
-SIZE_ORDER = ("normal", "big", "huge")
-GRID_WIDTH = {"normal": 16, "big": 16, "huge": 24}
 PLAYER_NAME = re.compile(r"^[A-Za-z0-9_]{1,16}$")
 # Vanilla: "[12:00:05] [Server thread/INFO]: <Steve> text"; Paper: "[12:00:05 INFO]: <Steve> text";
 # chat without a signature may carry "[Not Secure] " before the name.
 CHAT_LINE = re.compile(r"^\[[^\]]*\](?: \[[^\]]*\])?: (?:\[Not Secure\] )?<(?P<player>[A-Za-z0-9_]{1,16})> (?P<text>.*)$")
-HELP = ("!tree <prompt> grows a tree in front of you (e.g. '!tree tall birch tree'; start with big or huge "
-        "for a bigger grid), !tree undo removes your last tree, !tree cancel stops the one growing")
 
 
-class BridgeError(SaplingError):
+class BridgeError(CommandError):
     """The bridge cannot do what was asked (server unreachable, player not found, ...)."""
 
 
@@ -55,51 +52,10 @@ class ChatMessage:
     text: str
 
 
-@dataclass(frozen=True)
-class TreeCommand:
-    """What a ``!tree`` chat line asks for: ``kind`` is generate, undo, cancel or help."""
-
-    kind: str
-    prompt: str = ""
-    size: str = "normal"
-
-
 def parse_chat_line(line: str) -> ChatMessage | None:
     """A server log line -> the chat message it holds, or None for any other line."""
     m = CHAT_LINE.match(line.rstrip("\r\n"))
     return ChatMessage(m.group("player"), m.group("text")) if m else None
-
-
-def parse_command(text: str, trigger: str = "!tree", max_size: str = "big",
-                  max_prompt_chars: int = protocol.MAX_PROMPT_CHARS) -> TreeCommand | None:
-    """A chat text -> a TreeCommand, None when it is not for us; ``BridgeError`` with the reason
-    (shown to the player) for a bad one."""
-    words = text.strip().split()
-    if not words or words[0].lower() != trigger.lower():
-        return None
-    rest = words[1:]
-    if not rest:
-        raise BridgeError(f"say what to grow: {trigger} <prompt>, or {trigger} help")
-    head = rest[0].lower()
-    if len(rest) == 1 and head in ("help", "undo", "cancel"):
-        return TreeCommand(head)
-    size = "normal"
-    if head in SIZE_ORDER and len(rest) > 1:
-        size, rest = head, rest[1:]
-        if SIZE_ORDER.index(size) > SIZE_ORDER.index(max_size):
-            raise BridgeError(f"{size} trees are not allowed here (largest: {max_size})")
-    prompt = " ".join(rest)
-    if len(prompt) > max_prompt_chars:
-        raise BridgeError(f"the prompt is {len(prompt)} characters long; at most {max_prompt_chars} are accepted")
-    return TreeCommand("generate", prompt, size)
-
-
-def anchor_in_front(pos: tuple[float, float, float], yaw: float, distance: int) -> tuple[int, int, int]:
-    """The block ``distance`` blocks ahead of a player at ``pos`` looking at ``yaw`` (Java: 0 = south
-    (+z), 90 = west (-x)), at their feet level."""
-    rad = math.radians(yaw)
-    dx, dz = -math.sin(rad), math.cos(rad)
-    return (math.floor(pos[0] + dx * distance), math.floor(pos[1] + 1e-6), math.floor(pos[2] + dz * distance))
 
 
 _DATA_REPLY = re.compile(r"has the following entity data: \[(.*)\]\s*$")
@@ -384,8 +340,7 @@ class JavaBridge:
     """Follows the log, answers ``!tree`` commands one at a time."""
 
     def __init__(self, settings: BridgeSettings, editor: WorldEditor, follower: LogFollower, journal: Journal):
-        if settings.max_size not in SIZE_ORDER:
-            raise BridgeError(f"unknown size {settings.max_size!r}; choose one of {', '.join(SIZE_ORDER)}")
+        check_size(settings.max_size)
         self.settings = settings
         self.editor = editor
         self.follower = follower
@@ -426,7 +381,7 @@ class JavaBridge:
         s = self.settings
         try:
             cmd = parse_command(msg.text, s.trigger, s.max_size)
-        except BridgeError as exc:
+        except CommandError as exc:
             self.editor.tell(msg.player, str(exc), "red")
             return
         if cmd is None:
@@ -435,7 +390,7 @@ class JavaBridge:
             self.editor.tell(msg.player, "you are not allowed to grow trees here", "red")
             return
         if cmd.kind == "help":
-            self.editor.tell(msg.player, HELP, "yellow")
+            self.editor.tell(msg.player, help_text(s.trigger, s.max_size), "yellow")
         elif cmd.kind == "cancel":
             self.editor.tell(msg.player, "nothing of yours is growing", "yellow")
         elif cmd.kind == "undo":
@@ -458,7 +413,7 @@ class JavaBridge:
         except BridgeError as exc:
             self.editor.tell(player, f"cannot find you: {exc}", "red")
             return
-        anchor = anchor_in_front(pos, yaw, GRID_WIDTH[cmd.size] // 2 + 2)
+        anchor = anchor_in_front(pos, yaw, tree_distance(cmd.size))
         self._last_request[player] = time.monotonic()
         shown = {"quarter": 0}
 
@@ -476,7 +431,7 @@ class JavaBridge:
             for msg in self._messages():
                 try:
                     other = parse_command(msg.text, self.settings.trigger, self.settings.max_size)
-                except BridgeError:
+                except CommandError:
                     other = None
                 if other is None:
                     continue

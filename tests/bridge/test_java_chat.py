@@ -1,11 +1,10 @@
-"""The Java bridge's pure parts: chat lines, !tree commands, where a tree goes, following the log."""
+"""The Java bridge's pure parts: chat lines in the server log, following the log through rotation."""
 
 import os
 
 import pytest
 
-from sapling.bridge.java import (BridgeError, ChatMessage, LogFollower, TreeCommand, anchor_in_front,
-                                 parse_chat_line, parse_command)
+from sapling.bridge.java import ChatMessage, LogFollower, parse_chat_line
 
 
 @pytest.mark.parametrize("line, expected", [
@@ -19,37 +18,6 @@ from sapling.bridge.java import (BridgeError, ChatMessage, LogFollower, TreeComm
 ])
 def test_chat_lines(line, expected):
     assert parse_chat_line(line) == expected
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("!tree tall birch tree", TreeCommand("generate", "tall birch tree", "normal")),
-    ("!TREE   oak   tree ", TreeCommand("generate", "oak tree", "normal")),
-    ("!tree big spruce tree", TreeCommand("generate", "spruce tree", "big")),
-    ("!tree big", TreeCommand("generate", "big", "normal")),
-    ("!tree help", TreeCommand("help")),
-    ("!tree undo", TreeCommand("undo")),
-    ("!tree cancel", TreeCommand("cancel")),
-    ("hello everyone", None),
-    ("!trees oak", None),
-])
-def test_commands(text, expected):
-    assert parse_command(text, "!tree", max_size="big") == expected
-
-
-@pytest.mark.parametrize("text, words", [
-    ("!tree", "say what to grow"),
-    ("!tree huge jungle tree", "not allowed here"),
-    ("!tree " + "x" * 201, "at most 200"),
-])
-def test_bad_commands_say_why(text, words):
-    with pytest.raises(BridgeError, match=words):
-        parse_command(text, "!tree", max_size="big")
-
-
-@pytest.mark.parametrize("yaw, expected", [(0, (0, 64, 10)), (90, (-10, 64, 0)), (180, (0, 64, -10)),
-                                           (-90, (10, 64, 0)), (270, (10, 64, 0))])
-def test_anchor_in_front_follows_java_yaw(yaw, expected):
-    assert anchor_in_front((0.5, 64.0, 0.5), yaw, 10) == expected
 
 
 def test_log_follower_reads_new_lines_only_and_survives_rotation(tmp_path):
