@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import ipaddress
 import logging
 import signal
@@ -22,9 +23,10 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from sapling.bridge.bedrock import BedrockSession
 from sapling.errors import SaplingError
 from sapling.model.pipeline import TreePipeline
-from sapling.server import protocol
+from sapling.server import protocol, web
 from sapling.server.protocol import Cancel, Generate, Info, Limits, Ping, ProtocolError
 from sapling.server.service import GenerationService, Job
 
@@ -101,7 +103,7 @@ class SaplingServer:
         s = self.settings
         self.service = GenerationService(self.pipeline, s.limits, s.batch_window, s.max_batch, self.model_info)
         self._server = await serve(self._handle, s.host, s.port, max_size=s.limits.max_message_bytes,
-                                   max_queue=64, compression=None)
+                                   max_queue=64, compression=None, process_request=web.process_request)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("serving on ws://%s:%d (model %s on %s)", s.host, self.port,
                  self.model_info.get("name", "?"), self.pipeline.device)
@@ -110,7 +112,9 @@ class SaplingServer:
         """Stop accepting connections, let work finish (up to the shutdown timeout), close."""
         if self._server is None:
             return
-        self._server.close(close_connections=False)
+        # Stop listening only: websockets' own close() runs once, and the second one, which closes
+        # the connections after the work is done, must be the one that counts.
+        self._server.server.close()
         assert self.service is not None
         await self.service.shutdown(self.settings.shutdown_timeout)
         await asyncio.sleep(0.05)  # let the writers flush the last replies
@@ -135,6 +139,9 @@ class SaplingServer:
                     await writer
                     await connection.close(code=1008, reason="unauthorized")
                     return
+            if connection.request is not None and urlsplit(connection.request.path).path.rstrip("/") == "/bedrock":
+                await self._serve_bedrock(connection, outbox.put_nowait, jobs, peer)
+                return
             async for text in connection:
                 self._on_message(text, outbox, jobs, peer)
         except ConnectionClosed:
@@ -146,6 +153,31 @@ class SaplingServer:
             outbox.put_nowait(None)
             if not writer.done():
                 writer.cancel()
+
+    async def _serve_bedrock(self, connection: ServerConnection, send, jobs: dict[str, Job], peer: str) -> None:
+        """A Minecraft Bedrock game (``/connect host:port/bedrock``): its chat asks for trees, blocks go
+        back as commands (sapling.bridge.bedrock). Its requests are ``jobs`` of this connection, so
+        leaving cancels them like any client's."""
+        service = self.service
+        assert service is not None
+
+        def submit(request: dict, on_message):
+            for done_id in [i for i, j in jobs.items() if j.finished.is_set()]:
+                del jobs[done_id]
+            try:
+                generate = protocol.parse_message(json.dumps(request), self.settings.limits, service.defaults)
+                if not isinstance(generate, Generate):
+                    raise ProtocolError("invalid_request", "the game bridge only sends generate requests")
+                job = service.submit(generate, lambda text: on_message(json.loads(text)), peer)
+            except ProtocolError as exc:
+                on_message(protocol.error(exc.code, exc.message, exc.request_id))
+                return lambda: None
+            jobs[generate.id] = job
+            return lambda: service.cancel(job)
+
+        log.info("minecraft bedrock connected from %s", peer)
+        await BedrockSession(send, submit).run(connection)
+        log.info("minecraft bedrock at %s disconnected", peer)
 
     def _on_message(self, text: str | bytes, outbox: asyncio.Queue, jobs: dict[str, Job], peer: str) -> None:
         service = self.service

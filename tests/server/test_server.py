@@ -269,3 +269,15 @@ def test_stopping_finishes_running_work(tiny_pipeline):
         assert msgs[-1]["type"] == "done"
         stopper.join(30)
     assert not stopper.is_alive()
+
+
+def test_stopping_closes_idle_connections_instead_of_waiting_for_them(tiny_pipeline):
+    srv = start(tiny_pipeline, shutdown_timeout=5)
+    with connect(srv.url) as ws:
+        send(ws, type="ping")
+        assert recv(ws) == {"type": "pong"}
+        t = time.perf_counter()
+        srv.stop(timeout=30)
+        assert time.perf_counter() - t < 10
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=5)
