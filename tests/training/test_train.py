@@ -111,6 +111,9 @@ def test_recipes_load_and_keep_the_users_keys():
     assert full.training.early_stopping.patience == 75
     assert full.model.num_res_blocks == 2 and full.model.attention_levels
     assert load_config("cpu.yaml").name == "cpu"
+    phase1, phase2 = load_config("cpu.yaml"), load_config("cpu_phase2.yaml")
+    assert phase2.model == phase1.model  # phase 2 starts from phase 1's weights (--init-from)
+    assert phase2.data.seed != phase1.data.seed  # on fresh corpus trees
     tiny = load_config("config/tiny.yaml", ["training.batch_size=4", "model.channel_mult=[1, 2]"])
     assert tiny.training.batch_size == 4
     with pytest.raises(ConfigError, match="unknown key"):
