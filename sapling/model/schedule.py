@@ -177,7 +177,7 @@ class MaskSchedule:
         masked_logits = logits.float().flatten(2).transpose(1, 2)[flat_mask]  # (M, V)
         log_probs = torch.log_softmax(masked_logits, dim=-1)
         if token_temperature > 0:
-            probs = torch.softmax(masked_logits / token_temperature, dim=-1)
+            probs = log_probs.exp() if token_temperature == 1 else torch.softmax(masked_logits / token_temperature, -1)
             cdf = probs.cumsum(dim=-1)
             drawn = torch.searchsorted(cdf, (u * cdf[:, -1])[:, None]).squeeze(-1)
             drawn = drawn.clamp(max=log_probs.shape[-1] - 1)
