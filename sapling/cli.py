@@ -528,7 +528,16 @@ bridge_app = typer.Typer(
 )
 app.add_typer(bridge_app)
 
-_RCON_HELP = "RCON password: a file holding it (or the SAPLING_RCON_PASSWORD variable; never a flag value)."
+# Options the Java bridge, place and undo share.
+RconHost = Annotated[str, typer.Option("--rcon-host", help="The Minecraft server's RCON address.")]
+RconPort = Annotated[int, typer.Option("--rcon-port", help="rcon.port in server.properties.")]
+RconPasswordFile = Annotated[Optional[Path], typer.Option(
+    "--rcon-password-file",
+    help="RCON password: a file holding it (or the SAPLING_RCON_PASSWORD variable; never a flag value).")]
+JournalFile = Annotated[Path, typer.Option("--journal", help="Undo journal (JSON lines).")]
+ServerUrl = Annotated[str, typer.Option("--server", help="The 'sapling serve' websocket.")]
+ServerToken = Annotated[Optional[str], typer.Option("--token", envvar="SAPLING_TOKEN",
+                                                    help="The server's token, if it has one.")]
 
 
 def _editor(rcon_host: str, rcon_port: int, rcon_password_file: Optional[Path]):
@@ -544,19 +553,17 @@ def _editor(rcon_host: str, rcon_port: int, rcon_password_file: Optional[Path]):
 def bridge_java(
     log_file: Annotated[Path, typer.Option("--log-file", help="The server's logs/latest.log (chat is read from it).",
                                            show_default=False)],
-    server: Annotated[str, typer.Option("--server", help="The 'sapling serve' websocket.")] = "ws://127.0.0.1:8765",
-    token: Annotated[Optional[str], typer.Option("--token", envvar="SAPLING_TOKEN",
-                                                 help="The server's token, if it has one.")] = None,
-    rcon_host: Annotated[str, typer.Option("--rcon-host")] = "127.0.0.1",
-    rcon_port: Annotated[int, typer.Option("--rcon-port")] = 25575,
-    rcon_password_file: Annotated[Optional[Path], typer.Option("--rcon-password-file", help=_RCON_HELP)] = None,
+    server: ServerUrl = "ws://127.0.0.1:8765",
+    token: ServerToken = None,
+    rcon_host: RconHost = "127.0.0.1",
+    rcon_port: RconPort = 25575,
+    rcon_password_file: RconPasswordFile = None,
     trigger: Annotated[str, typer.Option("--trigger", help="The chat word that starts a command.")] = "!tree",
     allow: Annotated[Optional[list[str]], typer.Option("--allow", help="A player who may grow trees "
                                                        "(repeat; default: everyone).")] = None,
     cooldown: Annotated[float, typer.Option("--cooldown", help="Seconds between one player's trees.")] = 30.0,
     max_size: Annotated[str, typer.Option("--max-size", help="Largest size players may ask for.")] = "big",
-    journal: Annotated[Path, typer.Option("--journal", help="Undo journal (JSON lines).")]
-    = Path("sapling-journal.jsonl"),
+    journal: JournalFile = Path("sapling-journal.jsonl"),
     log_level: Annotated[str, typer.Option("--log-level")] = "info",
 ) -> None:
     """Java Edition: '!tree <prompt>' in chat grows a tree in front of the player (RCON + server log)."""
@@ -587,16 +594,15 @@ def place(
     prompt: Annotated[str, typer.Option("--prompt", "-p", help="What to grow.", show_default=False)],
     at: Annotated[tuple[int, int, int], typer.Option("--at", help="World position of the trunk base: X Y Z.",
                                                      show_default=False)],
-    server: Annotated[str, typer.Option("--server", help="The 'sapling serve' websocket.")] = "ws://127.0.0.1:8765",
-    token: Annotated[Optional[str], typer.Option("--token", envvar="SAPLING_TOKEN")] = None,
+    server: ServerUrl = "ws://127.0.0.1:8765",
+    token: ServerToken = None,
     size: Annotated[str, typer.Option("--size", help="normal, big or huge.")] = "normal",
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: the server draws one).")]
     = None,
-    rcon_host: Annotated[str, typer.Option("--rcon-host")] = "127.0.0.1",
-    rcon_port: Annotated[int, typer.Option("--rcon-port")] = 25575,
-    rcon_password_file: Annotated[Optional[Path], typer.Option("--rcon-password-file", help=_RCON_HELP)] = None,
-    journal: Annotated[Path, typer.Option("--journal", help="Undo journal (JSON lines).")]
-    = Path("sapling-journal.jsonl"),
+    rcon_host: RconHost = "127.0.0.1",
+    rcon_port: RconPort = 25575,
+    rcon_password_file: RconPasswordFile = None,
+    journal: JournalFile = Path("sapling-journal.jsonl"),
 ) -> None:
     """Grow one tree at a world position of a running Java server (into air only; undo-able)."""
     from sapling.bridge.java import BridgeError, grow_tree, server_connection
@@ -617,11 +623,10 @@ def place(
 @app.command()
 def undo(
     last: Annotated[int, typer.Option("--last", help="How many placements to undo, newest first.")] = 1,
-    rcon_host: Annotated[str, typer.Option("--rcon-host")] = "127.0.0.1",
-    rcon_port: Annotated[int, typer.Option("--rcon-port")] = 25575,
-    rcon_password_file: Annotated[Optional[Path], typer.Option("--rcon-password-file", help=_RCON_HELP)] = None,
-    journal: Annotated[Path, typer.Option("--journal", help="Undo journal (JSON lines).")]
-    = Path("sapling-journal.jsonl"),
+    rcon_host: RconHost = "127.0.0.1",
+    rcon_port: RconPort = 25575,
+    rcon_password_file: RconPasswordFile = None,
+    journal: JournalFile = Path("sapling-journal.jsonl"),
 ) -> None:
     """Remove the blocks of the last placements that are still exactly as placed."""
     from sapling.bridge.java import BridgeError, undo_entries
