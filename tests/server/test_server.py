@@ -281,3 +281,21 @@ def test_stopping_closes_idle_connections_instead_of_waiting_for_them(tiny_pipel
         assert time.perf_counter() - t < 10
         with pytest.raises(ConnectionClosed):
             ws.recv(timeout=5)
+
+
+def test_a_client_that_does_not_read_holds_back_no_one(tiny_pipeline):
+    with start(tiny_pipeline, batch_window=0, max_batch=1) as srv:
+        with connect(srv.url) as slow:
+            # Lots of streamed data that this client never reads: its replies pile up in its own queue.
+            for i in range(2):
+                send(slow, type="generate", id=f"slow-{i}", prompt="jungle tree", size="big", stream=True,
+                     sampling_steps=8, format="schem", postprocess="none")
+            with connect(srv.url) as quick:
+                for i in range(2):
+                    send(quick, type="generate", id=f"quick-{i}", prompt="oak tree", postprocess="none")
+                    assert until(quick, "done", "error")[-1]["type"] == "done"
+            deadline = time.monotonic() + 60
+            while srv.call(lambda: srv.service.pending) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert srv.call(lambda: srv.service.pending) == 0  # the slow client's work finished too
+            assert srv.service.trees_made == 4
