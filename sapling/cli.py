@@ -487,6 +487,10 @@ def serve(
     max_batch: Annotated[int, typer.Option("--max-batch", help="Trees per forward pass.")] = 16,
     shutdown_timeout: Annotated[float, typer.Option(
         "--shutdown-timeout", help="Seconds SIGINT/SIGTERM lets running requests finish.")] = 10.0,
+    bedrock_trigger: Annotated[str, typer.Option(
+        "--bedrock-trigger", help="Chat word of Bedrock players' commands (/connect HOST:PORT/bedrock).")] = "!tree",
+    bedrock_max_size: Annotated[str, typer.Option(
+        "--bedrock-max-size", help="Largest size Bedrock players may ask for.")] = "big",
 ) -> None:
     """Serve tree generation over a websocket (docs/protocol.md) to bridges and other clients."""
     import asyncio
@@ -506,7 +510,8 @@ def serve(
     if batch_window_ms < 0 or max_batch < 1 or shutdown_timeout < 0:
         raise ServerConfigError("--batch-window-ms and --shutdown-timeout must be >= 0, --max-batch >= 1")
     settings = ServerSettings(host=host, port=port, token=token, limits=limits, batch_window=batch_window_ms / 1000,
-                              max_batch=max_batch, shutdown_timeout=shutdown_timeout)
+                              max_batch=max_batch, shutdown_timeout=shutdown_timeout,
+                              bedrock_trigger=bedrock_trigger.strip(), bedrock_max_size=bedrock_max_size)
     settings.check()  # before the model loads: a refused setting costs nothing
     if checkpoint is not None:
         _require_file(checkpoint)

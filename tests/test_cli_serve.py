@@ -31,6 +31,8 @@ def one_line_error(result) -> str:
     (["--max-batch", "0"], "--max-batch"),
     (["--log-level", "loud"], "unknown log level"),
     (["--checkpoint", "missing.pt"], "no such file"),
+    (["--bedrock-max-size", "giant"], "unknown Bedrock max size"),
+    (["--bedrock-trigger", "grow tree"], "one word"),
 ])
 def test_bad_settings_are_refused_before_anything_starts(argv, words, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

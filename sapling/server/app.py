@@ -55,6 +55,9 @@ class ServerSettings:
     max_batch: int = 16
     # seconds SIGINT/SIGTERM lets running requests finish before cancelling them
     shutdown_timeout: float = 10.0
+    # the chat word Bedrock players start a command with, and the largest size they may ask for
+    bedrock_trigger: str = "!tree"
+    bedrock_max_size: str = "big"
 
     def check(self) -> None:
         if not is_loopback(self.host) and not self.token:
@@ -63,6 +66,10 @@ class ServerSettings:
                 "(or SAPLING_TOKEN) so that only clients who know it can generate")
         if self.token is not None and len(self.token) < 8:
             raise ServerConfigError("the token must be at least 8 characters long")
+        if not self.bedrock_trigger.strip() or " " in self.bedrock_trigger.strip():
+            raise ServerConfigError("the Bedrock trigger must be one word, e.g. !tree")
+        if self.bedrock_max_size not in ("normal", "big", "huge"):
+            raise ServerConfigError(f"unknown Bedrock max size {self.bedrock_max_size!r}; choose normal, big or huge")
         if not 0 <= self.port <= 65535:
             raise ServerConfigError(f"port must be between 0 and 65535, got {self.port}")
 
@@ -176,7 +183,8 @@ class SaplingServer:
             return lambda: service.cancel(job)
 
         log.info("minecraft bedrock connected from %s", peer)
-        await BedrockSession(send, submit).run(connection)
+        await BedrockSession(send, submit, trigger=self.settings.bedrock_trigger,
+                             max_size=self.settings.bedrock_max_size).run(connection)
         log.info("minecraft bedrock at %s disconnected", peer)
 
     def _on_message(self, text: str | bytes, outbox: asyncio.Queue, jobs: dict[str, Job], peer: str) -> None:
@@ -267,6 +275,9 @@ class BackgroundServer:
         except BaseException as exc:  # noqa: BLE001  (reported to the starting thread)
             self._error = exc
             self._ready.set()
+        finally:
+            self._loop.run_until_complete(self._loop.shutdown_default_executor())
+            self._loop.close()
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()

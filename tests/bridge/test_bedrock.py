@@ -519,3 +519,22 @@ def test_command_queue_keeps_the_window_and_resends_refused_commands():
         assert (await q.run("say late")).status != 0
 
     asyncio.run(scenario())
+
+
+def test_the_server_settings_choose_the_bedrock_trigger_and_size_limit(tiny_pipeline):
+    from sapling.server.app import BackgroundServer, ServerSettings
+
+    settings = ServerSettings(port=0, bedrock_trigger="!grow", bedrock_max_size="normal")
+    with BackgroundServer(tiny_pipeline, settings) as srv:
+        async def scenario():
+            async with FakeBedrockGame(srv.url + "/bedrock") as game:
+                await game.chat("!grow big oak tree")
+                assert "not allowed here (largest: normal)" in await game.wait_for_tell("not allowed")
+                await game.chat("!grow help")
+                assert "!grow <prompt>" in await game.wait_for_tell("!grow <prompt>")
+                await game.chat("!tree oak tree")  # the default trigger means nothing here
+                await game.chat("!grow cancel")
+                await game.wait_for_tell("nothing of yours")
+                assert not [c for c in game.commands if c.startswith(("querytarget", "setblock"))]
+
+        asyncio.run(asyncio.wait_for(scenario(), TIMEOUT))
