@@ -36,7 +36,7 @@ from typing import Any, AsyncIterable, Callable, Iterable
 
 from sapling.blocks import block_kind
 from sapling.bridge.bedrock_blocks import to_bedrock
-from sapling.bridge.commands import (CommandError, TreeCommand, anchor_in_front, check_size, help_text,
+from sapling.bridge.commands import (ChatMessage, CommandError, TreeCommand, anchor_in_front, check_size, help_text,
                                      parse_command, tree_distance)
 from sapling.bridge.placement import Block, PlacementError, order_blocks, to_world
 from sapling.server.protocol import assemble
@@ -65,13 +65,7 @@ class BedrockError(CommandError):
 
 # --- what the game says ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ChatLine:
-    sender: str
-    message: str
-
-
-def chat_from_event(body: dict) -> ChatLine | None:
+def chat_from_event(body: dict) -> ChatMessage | None:
     """A ``PlayerMessage`` event body -> the chat line a player typed; None for anything else.
 
     Only ``type == "chat"`` counts: ``tell``/``say``/``me``/``title`` and everything our own
@@ -86,7 +80,7 @@ def chat_from_event(body: dict) -> ChatLine | None:
         return None
     if sender in EXTERNAL_SENDERS:
         return None
-    return ChatLine(sender, message)
+    return ChatMessage(sender, message)
 
 
 @dataclass(frozen=True)
@@ -443,33 +437,33 @@ class BedrockSession:
         self.commands.run(f"tellraw {target(player)} {rawtext(text, color)}", urgent=True)
 
     # --- chat ---
-    def on_chat(self, chat: ChatLine) -> None:
+    def on_chat(self, chat: ChatMessage) -> None:
         try:
-            cmd = parse_command(chat.message, self.trigger, self.max_size)
+            cmd = parse_command(chat.text, self.trigger, self.max_size)
         except CommandError as exc:
-            self.tell(chat.sender, str(exc), RED)
+            self.tell(chat.player, str(exc), RED)
             return
         if cmd is None:
             return
-        if not PLAYER_NAME.match(chat.sender):
-            self.log.warning("ignoring %s from a player name we cannot address: %.40r", self.trigger, chat.sender)
+        if not PLAYER_NAME.match(chat.player):
+            self.log.warning("ignoring %s from a player name we cannot address: %.40r", self.trigger, chat.player)
             return
         if cmd.kind == "help":
-            self.tell(chat.sender, help_text(self.trigger, self.max_size, undo=False), YELLOW)
+            self.tell(chat.player, help_text(self.trigger, self.max_size, undo=False), YELLOW)
         elif cmd.kind == "undo":
-            self.tell(chat.sender, "undo is not available on Bedrock yet: break the blocks, or use a Java server",
+            self.tell(chat.player, "undo is not available on Bedrock yet: break the blocks, or use a Java server",
                       YELLOW)
         elif cmd.kind == "cancel":
-            if self.busy and self._owner == chat.sender:
+            if self.busy and self._owner == chat.player:
                 self._request_cancel()
             else:
-                self.tell(chat.sender, "nothing of yours is growing", YELLOW)
+                self.tell(chat.player, "nothing of yours is growing", YELLOW)
         elif self.busy:
-            self.tell(chat.sender, f"busy growing a tree for {self._owner}; try again when it is done", RED)
+            self.tell(chat.player, f"busy growing a tree for {self._owner}; try again when it is done", RED)
         else:
-            self._owner = chat.sender
+            self._owner = chat.player
             self._cancel_requested = False
-            self._task = asyncio.get_running_loop().create_task(self._grow(chat.sender, cmd))
+            self._task = asyncio.get_running_loop().create_task(self._grow(chat.player, cmd))
 
     def _request_cancel(self) -> None:
         self._cancel_requested = True
@@ -583,7 +577,7 @@ class BedrockSession:
         return TreeResult("done", f"{ours} blocks placed{extra}", ours, skipped, tree.removed, anchor)
 
 
-__all__ = ["BedrockSession", "BedrockError", "CommandQueue", "CommandResult", "ChatLine", "TreeCommand",
+__all__ = ["BedrockSession", "BedrockError", "CommandQueue", "CommandResult", "ChatMessage", "TreeCommand",
            "TreeResult", "Pose", "chat_from_event", "parse_command", "player_pose", "anchor_for", "rawtext",
            "help_text", "command_request", "subscribe_request", "BEDROCK_PATH", "MAX_AWAITING",
            "TOO_MANY_COMMANDS"]

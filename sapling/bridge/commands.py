@@ -23,6 +23,14 @@ class CommandError(SaplingError):
 
 
 @dataclass(frozen=True)
+class ChatMessage:
+    """A line a player typed in chat (read from the Java log or a Bedrock ``PlayerMessage`` event)."""
+
+    player: str
+    text: str
+
+
+@dataclass(frozen=True)
 class TreeCommand:
     """What a ``!tree`` chat line asks for: ``kind`` is generate, undo, cancel or help."""
 

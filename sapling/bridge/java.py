@@ -27,10 +27,10 @@ from typing import Callable, Iterable
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import ClientConnection, connect
 
-from sapling.bridge.commands import (CommandError, TreeCommand, anchor_in_front, check_size, help_text,
-                                     parse_command, tree_distance)
+from sapling.bridge.commands import (ChatMessage, CommandError, TreeCommand, anchor_in_front, check_size,
+                                     help_text, parse_command, tree_distance)
 from sapling.bridge.placement import (Block, Command, Journal, JournalEntry, PlacementError, plan_placement,
-                                      to_world, undo_commands)
+                                      to_world, undo_command, undo_order)
 from sapling.bridge.rcon import RconClient, RconConnectionLost, RconError
 from sapling.server import protocol
 
@@ -44,12 +44,6 @@ CHAT_LINE = re.compile(r"^\[[^\]]*\](?: \[[^\]]*\])?: (?:\[Not Secure\] )?<(?P<p
 
 class BridgeError(CommandError):
     """The bridge cannot do what was asked (server unreachable, player not found, ...)."""
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    player: str
-    text: str
 
 
 def parse_chat_line(line: str) -> ChatMessage | None:
@@ -197,13 +191,10 @@ class WorldEditor:
     def remove(self, blocks: Iterable[Block]) -> int:
         """Turn back to air the blocks still exactly as placed; returns how many were removed."""
         removed = 0
-        for text in undo_commands(blocks):
-            reply = self._send(text)
+        for b in undo_order(blocks):
+            reply = self._send(undo_command(b))
             if reply is None:  # lost: if the block is gone now, it was removed
-                x, y, z = (int(v) for v in text.split()[3:6])
-                state = text.split()[6]
-                if not self._present(Block(x, y, z, state)):
-                    removed += 1
+                removed += not self._present(b)
                 continue
             removed += reply.startswith("Changed the block")
         return removed
@@ -259,9 +250,6 @@ def grow_tree(ws: ClientConnection, editor: WorldEditor, prompt: str, anchor: tu
     cancel_sent = False
     entry = JournalEntry(who, prompt, [], anchor=anchor)
 
-    def journal_blocks() -> list[Block]:
-        return list(placed.values())
-
     try:
         ws.send(json.dumps(request))
         while True:
@@ -289,7 +277,7 @@ def grow_tree(ws: ClientConnection, editor: WorldEditor, prompt: str, anchor: tu
                 break
             elif kind == "error":
                 status = "cancelled" if msg["code"] == "cancelled" else "error"
-                entry.blocks = journal_blocks()
+                entry.blocks = list(placed.values())
                 return TreeOutcome(status, msg["message"], entry if entry.blocks else None, skipped)
             if poll is not None and not cancel_sent and poll():
                 ws.send(json.dumps({"type": "cancel", "id": request_id}))
@@ -306,10 +294,10 @@ def grow_tree(ws: ClientConnection, editor: WorldEditor, prompt: str, anchor: tu
         result = editor.place([b for pos, b in truth.items() if placed.get(pos) != b])
         placed.update({(b.x, b.y, b.z): b for b in result.placed})
         skipped = result.skipped  # of the final structure, what could not go in
-        entry.blocks = journal_blocks()
+        entry.blocks = list(placed.values())
         return TreeOutcome("done", f"{len(entry.blocks)} blocks placed", entry, skipped, final)
     except ConnectionClosed:
-        entry.blocks = journal_blocks()
+        entry.blocks = list(placed.values())
         return TreeOutcome("error", "lost the connection to the Sapling server", entry if entry.blocks else None,
                            skipped)
 

@@ -185,11 +185,19 @@ def plan_placement(blocks: Iterable[Block], use_fill: bool = True) -> PlacementP
     return PlacementPlan(tuple(c for _, c in commands), tuple(ordered))
 
 
+def undo_order(blocks: Iterable[Block]) -> list[Block]:
+    """The reverse of placement: decorations first, then leaves, logs top-down."""
+    return list(reversed(order_blocks(blocks)))
+
+
+def undo_command(b: Block) -> str:
+    """Turns ``b`` back to air only if the block there is still exactly the one we placed."""
+    return f"execute if block {b.x} {b.y} {b.z} {b.state} run setblock {b.x} {b.y} {b.z} air"
+
+
 def undo_commands(blocks: Iterable[Block]) -> list[str]:
-    """Commands that turn back to air exactly those ``blocks`` still holding the state we placed;
-    decorations first, then leaves, logs top-down (the reverse of placement)."""
-    ordered = list(reversed(order_blocks(blocks)))
-    return [f"execute if block {b.x} {b.y} {b.z} {b.state} run setblock {b.x} {b.y} {b.z} air" for b in ordered]
+    """Commands that turn back to air exactly those ``blocks`` still holding the state we placed."""
+    return [undo_command(b) for b in undo_order(blocks)]
 
 
 # --- the undo journal -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Any, Callable
 from sapling.model.pipeline import StepEvent, TreePipeline
 from sapling.server import protocol
 from sapling.server.protocol import Generate, Limits, ProtocolError
+from sapling.structure import size_of
 
 log = logging.getLogger("sapling.server")
 
@@ -191,7 +192,7 @@ class GenerationService:
                 prompts.append(job.request.prompt)
                 seeds.append(job.seed + k)
                 owners.append((job, k))
-        shape = _shape(first.size)
+        shape = size_of(first.size)
 
         def send(job: Job, message: dict[str, Any]) -> None:
             if not job.cancelled.is_set():
@@ -252,12 +253,6 @@ def _deliver_live(job: Job, text: str) -> None:
     """On the loop: deliver a reply unless the request was finished (cancelled) meanwhile."""
     if not job.finished.is_set():
         job.deliver(text)
-
-
-def _shape(size: str) -> tuple[int, int, int]:
-    from sapling.structure import size_of
-
-    return size_of(size)
 
 
 def _metrics(tree, seed: int) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 
 from sapling.blocks import BlockVocab, parse_state
-from sapling.bridge.bedrock import (BedrockError, BedrockSession, ChatLine, CommandQueue, Pose, anchor_for,
+from sapling.bridge.bedrock import (BedrockError, BedrockSession, ChatMessage, CommandQueue, Pose, anchor_for,
                                     chat_from_event, player_pose, rawtext)
 from sapling.bridge.bedrock_blocks import to_bedrock
 from sapling.bridge.placement import PlacementError, to_world
@@ -103,12 +103,12 @@ def test_unknown_or_malformed_states_are_refused(state):
 
 def test_chat_events_only_count_what_players_typed():
     assert chat_from_event({"message": "!tree oak", "sender": "Steve", "type": "chat", "receiver": ""}) == \
-        ChatLine("Steve", "!tree oak")
+        ChatMessage("Steve", "!tree oak")
     assert chat_from_event({"message": "!tree oak", "sender": "External", "type": "chat"}) is None
     assert chat_from_event({"message": "[Sapling] hi", "sender": "External", "type": "tell"}) is None
     assert chat_from_event({"message": "!tree oak", "sender": "Steve", "type": "say"}) is None
     assert chat_from_event({"properties": {"Message": "!tree oak", "Sender": "Alex", "MessageType": "chat"}}) == \
-        ChatLine("Alex", "!tree oak")  # 1.16-1.18 clients
+        ChatMessage("Alex", "!tree oak")  # 1.16-1.18 clients
 
 
 @pytest.mark.parametrize("yaw, expected", [(0, (0, 64, 10)), (90, (-10, 64, 0)), (180, (0, 64, -10)),
