@@ -2,7 +2,9 @@
 
 ``read_structure(path)`` and ``write_structure(structure, path)`` pick the format by
 extension. A structure read from a file keeps the file's own palette (any block,
-modded names too, canonicalised), so converting between formats is lossless.
+modded names too, canonicalised), so converting between formats is lossless. Writers
+name every property of every block the game knows (``game_data.full_state``): a state
+that leaves a property out gets the game's default written, spelled out.
 
 Origin (the trunk base, ``Structure.origin``, in grid coordinates) per format:
 
@@ -55,6 +57,7 @@ from nbtlib.tag import Byte, ByteArray, Compound, Int, IntArray, List, Long, Lon
 
 from sapling.blocks import AIR, BlockVocab, canonical, format_state, parse_state
 from sapling.errors import BlockError, SchematicError, StructureError
+from sapling.game_data import full_state
 from sapling.postprocess import with_leaf_distance
 from sapling.structure import Coord, Structure
 
@@ -97,7 +100,8 @@ def write_structure(structure: Structure, path: str | os.PathLike, format: str |
     """Write ``structure`` to ``path`` as ``format`` (default: by extension); returns the path.
 
     Leaves without a ``distance`` get the vanilla one (``postprocess.with_leaf_distance``);
-    only the states used are written. Parent folders are created; the file is
+    then every state is written with all its properties (``game_data.full_state``: defaults
+    filled in, so no reader has to know them). Only the states used are written. Parent folders are created; the file is
     replaced atomically, so a failed write leaves no partial file.
     """
     path = Path(path)
@@ -127,13 +131,29 @@ def structure_bytes(structure: Structure, format: str = "schem", name: str = "tr
     data_version = structure.metadata.get("data_version", DATA_VERSION)
     if not isinstance(data_version, (int, np.integer)) or isinstance(data_version, bool):
         raise SchematicError(f"metadata data_version must be an integer, got {data_version!r}")
-    s = with_leaf_distance(structure).compact()
+    # Leaf distance first (computed from the tree's shape), then every other property made explicit.
+    s = with_full_states(with_leaf_distance(structure).compact())
     if len(s.vocab) > MAX_PALETTE:
         raise SchematicError(f"{len(s.vocab)} distinct block states (limit {MAX_PALETTE})")
     root = _WRITERS[format](s, meta, int(data_version), name)
     raw = io.BytesIO()
     root.write(raw)
     return gzip.compress(raw.getvalue(), mtime=0)
+
+
+def with_full_states(structure: Structure) -> Structure:
+    """The structure over a palette of full states (``game_data.full_state``: every property named).
+
+    Blocks the game does not know (modded names) are kept as they are; states that complete
+    to the same full state merge into one palette entry (first occurrence keeps its place).
+    """
+    states = structure.vocab.states
+    full = [full_state(s) for s in states]
+    if tuple(full) == states:
+        return structure
+    index: dict[str, int] = {}
+    table = np.array([index.setdefault(f, len(index)) for f in full], dtype=np.int32)
+    return structure.with_blocks(table[structure.blocks], vocab=BlockVocab(list(index)))
 
 
 def example_path(name: str = "oak") -> Path:
@@ -155,9 +175,9 @@ def estimate_trunk_base(structure: Structure) -> Coord:
     from sapling.metrics import main_structure  # only foreign .nbt files need it
 
     main = main_structure(structure)
-    if main is None:
+    main_logs = main & structure.mask_of("log") if main is not None else None
+    if main_logs is None or not main_logs.any():
         return (0, 0, 0)
-    main_logs = main & structure.mask_of("log")
     y = int(np.flatnonzero(main_logs.any(axis=(0, 2)))[0])
     xz = np.argwhere(main_logs[:, y, :])
     x, z = xz[np.argmin(((xz - xz.mean(axis=0)) ** 2).sum(axis=1))]

@@ -319,7 +319,8 @@ def test_leaves_get_vanilla_distance_on_write(tmp_path, fmt):
         if name == "minecraft:oak_leaves":
             gx, gy, gz = x + r.origin[0], y + r.origin[1], z + r.origin[2]
             assert props["distance"] == str(dist[gx, gy, gz]) == str(min(x, 7))
-    assert r.block_dict()[(0, 3, 0)] == "minecraft:birch_leaves[distance=5,persistent=true]"
+    # Kept, and written with every property (the game's default waterlogged=false spelled out).
+    assert r.block_dict()[(0, 3, 0)] == "minecraft:birch_leaves[distance=5,persistent=true,waterlogged=false]"
 
 
 def test_write_with_explicit_format_and_metadata_values(tmp_path):

@@ -30,7 +30,7 @@ from websockets.sync.client import ClientConnection, connect
 from sapling.bridge.commands import (ChatMessage, CommandError, TreeCommand, anchor_in_front, check_size,
                                      help_text, parse_command, tree_distance)
 from sapling.bridge.placement import (Block, Command, Journal, JournalEntry, PlacementError, plan_placement,
-                                      to_world, undo_command, undo_order)
+                                      setblock_command, to_world, undo_command, undo_order)
 from sapling.bridge.rcon import RconClient, RconConnectionLost, RconError
 from sapling.server import protocol
 
@@ -160,7 +160,7 @@ class WorldEditor:
                 if self._present(b):
                     result.placed.append(b)
                 else:
-                    self._place_command(Command(f"setblock {b.x} {b.y} {b.z} {b.state} keep", (b,)), result)
+                    self._place_command(Command(setblock_command(b), (b,)), result)
             return
         if not cmd.is_fill:
             if reply.startswith("Changed the block"):

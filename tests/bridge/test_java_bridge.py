@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sapling.bridge.java import BridgeSettings, JavaBridge, LogFollower, WorldEditor, grow_tree, server_connection
-from sapling.bridge.placement import Journal, to_world
+from sapling.bridge.placement import Journal, command_state, to_world
 from sapling.bridge.rcon import RconClient
 from sapling.cli import app
 from sapling.server.app import BackgroundServer, ServerSettings
@@ -68,7 +68,8 @@ def running(server, fake_minecraft, tmp_path):
 
 
 def expected_world(structure, anchor):
-    return {(b.x, b.y, b.z): b.state for b in to_world(
+    # The bridge's commands name full states (every property explicit), so that is what the world holds.
+    return {(b.x, b.y, b.z): command_state(b.state) for b in to_world(
         [(x, y, z, structure["palette"][i]) for x, y, z, i in structure["blocks"]], anchor)}
 
 

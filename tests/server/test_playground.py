@@ -18,6 +18,7 @@ import pytest
 from websockets.sync.client import connect
 
 from sapling.blocks import BlockVocab
+from sapling.game_data import full_state
 from sapling.render import BACKGROUND, FLOOR, block_color
 from sapling.schematic import read_structure
 from sapling.server.app import BackgroundServer, ServerSettings
@@ -216,7 +217,9 @@ def test_generate_view_metrics_download_and_gallery(page, server, tmp_path):
     # The file holds the tree on screen (same blocks, same origin frame).
     shown = page.execute_script("return Object.fromEntries(window.sapling.view.blocks)")
     expected = {tuple(map(int, k.split(","))): state for k, state in shown.items()}
-    assert read_structure(path).block_dict() == expected and len(expected) == blocks
+    # (The file names every property of each state: the game's defaults spelled out.)
+    assert read_structure(path).block_dict() == {p: full_state(s) for p, s in expected.items()}
+    assert len(expected) == blocks
     # The page colours blocks with the previews' palette.
     for state, face, direction in [("minecraft:birch_log[axis=x]", "x", "east"),
                                    ("minecraft:birch_log[axis=x]", "top", "up"),

@@ -9,6 +9,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from sapling.game_data import full_state
 from sapling.schematic import read_structure
 from sapling.server import protocol
 from sapling.server.app import BackgroundServer, SaplingServer, ServerConfigError, ServerSettings
@@ -100,7 +101,8 @@ def test_schem_format_parses_and_matches(server, tmp_path):
     path = tmp_path / "tree.schem"
     path.write_bytes(base64.b64decode(tree["schem"]))
     s = read_structure(path)
-    assert s.block_dict() == placed(tree)  # same blocks, same origin
+    # Same blocks (the file names every property), same origin.
+    assert s.block_dict() == {pos: full_state(state) for pos, state in placed(tree).items()}
 
 
 def test_info_and_ping(server):
