@@ -14,6 +14,7 @@ Supported field types: ``bool``, ``int``, ``float`` (ints accepted), ``str``,
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -29,6 +30,10 @@ MAX_STEPS = 256  # beyond this sampling only gets slower: a masked model converg
 MAX_SAMPLES = 64  # per call; the server and the CLI batch at most this many trees
 MAX_PROMPT_CHARS = 200
 POSTPROCESS_MODES = ("none", "prune", "repair")
+# Datasets: the held-out fraction of `dataset build` and `dataset import` (the split evaluation uses),
+# and the import's --min-count (rarer block states are merged into a similar state).
+HOLDOUT = 0.05
+IMPORT_MIN_COUNT = 8
 
 C = TypeVar("C")
 
@@ -43,7 +48,8 @@ def _default_vocab_size() -> int:
 class ModelConfig:
     """The denoising network and what it is conditioned on (see DESIGN.md, "The model")."""
 
-    # number of block states the model predicts; the mask token is id vocab_size (input only)
+    # number of block states the model predicts; the mask token is id vocab_size (input only).
+    # Training sets it from the data (a dataset's own vocabulary, or the tree vocabulary)
     vocab_size: int = field(default_factory=_default_vocab_size)
     # channels at the first UNet level; every other level is a multiple of it
     base_channels: int = 32
@@ -147,7 +153,7 @@ class DataConfig:
     # lay a ground patch under each corpus trunk (trees then stand on dirt, grass, podzol, mud)
     ground: bool = True
     # fraction of the built-in corpus held out for validation and evaluation
-    holdout: float = 0.05
+    holdout: float = HOLDOUT
     # DataLoader worker processes; 0 keeps everything in the training process (best on 2 cores)
     num_workers: int = 0
 
@@ -266,17 +272,92 @@ def resolve_recipe(path: str | Path) -> Path:
     raise ConfigError(f"recipe {path} not found (packaged recipes: {names})")
 
 
-def _parse_value(text: str) -> Any:
+@functools.cache
+def _yaml_loader() -> type:
+    """PyYAML's safe loader, also reading ``1e-4`` as a number (YAML 1.1 wants ``1.0e-4``)."""
+    import re
+
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+        list("-+0123456789."),
+    )
+    return Loader
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """Parse YAML text; a syntax error becomes a one-line ``ConfigError`` naming ``where`` and the line."""
     import yaml
 
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return yaml.load(text, Loader=_yaml_loader())  # a SafeLoader subclass: safe
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ConfigError(f"{where} is not valid YAML: {problem}{at}") from None
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return parse_yaml(text, "--set value")
+    except ConfigError:
         return text
 
 
-def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Apply ``key=value`` overrides (dotted keys for nesting, YAML values) to a plain config dict."""
+def recipe_keys(cls: type | None = None) -> dict[str, Any]:
+    """Every key of a recipe, dotted (sections too), with its type annotation: ``{"training.seed": int, ...}``."""
+    cls = Config if cls is None else cls
+    out: dict[str, Any] = {}
+    for name, hint in typing.get_type_hints(cls).items():
+        if name not in {f.name for f in dataclasses.fields(cls) if f.init}:
+            continue
+        out[name] = hint
+        if dataclasses.is_dataclass(hint):
+            out.update({f"{name}.{k}": v for k, v in recipe_keys(hint).items()})
+    return out
+
+
+def resolve_key(key: str, schema: type | None = None) -> str:
+    """The full dotted recipe key that ``key`` names: itself, or the one key ending in ``.key``.
+
+    ``num_epochs`` is ``training.num_epochs`` and ``early_stopping.patience`` is
+    ``training.early_stopping.patience``; a name that ends several keys (``seed``) or no
+    key at all is a ``ConfigError`` listing the candidates.
+    """
+    import difflib
+
+    keys = recipe_keys(schema)
+    if key in keys:
+        return key
+    parts = key.split(".")
+    for i in range(1, len(parts)):  # inside a leaf that is a mapping (a dict field): not ours to check
+        head = ".".join(parts[:i])
+        if head in keys and not dataclasses.is_dataclass(keys[head]):
+            return key
+    matches = [k for k in keys if k.endswith("." + key)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ConfigError(f"--set {key} is ambiguous: it names {', '.join(matches)}; give the full key")
+    leaves = {k.rsplit(".", 1)[-1]: k for k in keys}
+    close = difflib.get_close_matches(key, list(keys), n=2, cutoff=0.8) or [
+        leaves[m] for m in difflib.get_close_matches(parts[-1], list(leaves), n=2, cutoff=0.8)]
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise ConfigError(f"--set {key}: unknown key{hint}")
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str], schema: type | None = None) -> dict[str, Any]:
+    """Apply ``key=value`` overrides (YAML values) to a plain config dict.
+
+    A key is dotted for nesting (``training.learning_rate``), or any unambiguous tail of a
+    key of ``schema`` (default: ``Config``): ``num_epochs=4`` sets ``training.num_epochs``.
+    """
     import copy
 
     out = copy.deepcopy(data)
@@ -284,9 +365,10 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         if "=" not in item:
             raise ConfigError(f"--set takes key=value (e.g. training.learning_rate=1e-4), got {item!r}")
         key, value = item.split("=", 1)
-        parts = [p for p in key.strip().split(".") if p]
-        if not parts:
+        key = ".".join(p for p in key.strip().split(".") if p)
+        if not key:
             raise ConfigError(f"--set has an empty key in {item!r}")
+        parts = resolve_key(key, schema).split(".")
         node = out
         for p in parts[:-1]:
             node = node.setdefault(p, {})
@@ -296,18 +378,28 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     return out
 
 
-def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
-    """Read a YAML recipe (file or packaged name), apply ``--set`` overrides, validate."""
-    import yaml
-
+def read_recipe(path: str | Path) -> tuple[Path, dict[str, Any]]:
+    """The recipe file ``path`` resolves to (see ``resolve_recipe``) and its parsed mapping."""
     p = resolve_recipe(path)
     try:
-        data = yaml.safe_load(p.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        text = p.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"recipe {p} cannot be read: {exc}") from None
+    data = parse_yaml(text, f"recipe {p}") or {}
     if not isinstance(data, dict):
         raise ConfigError(f"recipe {p} must be a mapping of sections (model, data, training, sampling)")
-    return config_from_dict(Config, apply_overrides(data, list(overrides or [])))
+    return p, data
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """Read a YAML recipe (file or packaged name), apply ``--set`` overrides, validate.
+
+    A file in the old Lightning layout (``hardware``/``generation`` sections, ...) is
+    translated first; ``sapling.recipe_compat.load_recipe`` also returns what each key became.
+    """
+    from sapling.recipe_compat import load_recipe
+
+    return load_recipe(path, overrides).config
 
 
 # --- dict <-> dataclass ---------------------------------------------------------------------------

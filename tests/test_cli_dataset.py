@@ -55,5 +55,8 @@ def test_bad_dataset_inputs_are_one_line(tmp_path: Path):
     assert r.exit_code == 1 and "baobab" in r.output
     r = runner.invoke(app, ["dataset", "stats", str(tmp_path / "nope")])
     assert r.exit_code == 1 and "does not exist" in r.output
-    r = runner.invoke(app, ["dataset", "import", str(tmp_path), "--out", str(tmp_path / "x"), "--unknown", "drop"])
-    assert r.exit_code == 1 and "--unknown" in r.output
+    r = runner.invoke(app, ["dataset", "import", str(tmp_path), "--out", str(tmp_path / "x"), "--vocab", "nonsense"])
+    assert r.exit_code == 1 and "--vocab must be" in r.output
+    r = runner.invoke(app, ["dataset", "import", str(tmp_path), "--out", str(tmp_path / "x"), "--min-count", "0"])
+    assert r.exit_code == 1 and "min-count" in r.output
+    assert not (tmp_path / "x").exists()

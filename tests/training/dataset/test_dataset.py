@@ -9,9 +9,7 @@ from sapling.errors import DatasetError, SaplingError
 from sapling.structure import SIZES
 from sapling.training.corpus.base import REGISTRY, TreeType, blob_foliage, leaf_vines, trunk_height
 from sapling.training.corpus.generate import GENERATOR_VERSION, generate_tree
-from sapling.training.dataset import (
-    build_dataset, caption_from_filename, dataset_stats, load_dataset, read_captions,
-)
+from sapling.training.dataset import build_dataset, dataset_stats, load_dataset
 
 
 def _stick(rng: random.Random, canvas) -> dict:
@@ -228,135 +226,10 @@ def test_stats_preview_writes_a_picture(built, tmp_path):
         assert im.size[0] > 64 and im.size[1] > 64
 
 
-def test_caption_from_filename():
-    assert caption_from_filename("tall_birch_3.schem") == "tall birch"
-    assert caption_from_filename("sub/BigOak-02.nbt") == "big oak"
-    assert caption_from_filename("0001.litematic") == "tree"
+# --- export (schematic files written with sapling.schematic) ---
 
-
-def test_read_captions_csv_and_jsonl(tmp_path):
-    csv_file = tmp_path / "c.csv"
-    csv_file.write_text('file,caption\na.schem,"a pink tree, small"\na.schem,cherry\nb.nbt,oak\n')
-    assert read_captions(csv_file) == {"a.schem": ["a pink tree, small", "cherry"], "b.nbt": ["oak"]}
-    jl = tmp_path / "c.jsonl"
-    jl.write_text('{"file": "a.schem", "caption": "oak"}\n\n{"file": "b.schem", "captions": ["x", "y"]}\n')
-    assert read_captions(jl) == {"a.schem": ["oak"], "b.schem": ["x", "y"]}
-    bad = tmp_path / "bad.csv"
-    bad.write_text("file,caption\nonly-a-name\n")
-    with pytest.raises(DatasetError, match="line 2"):
-        read_captions(bad)
-    jl.write_text('{"file": "a.schem"}\n')
-    with pytest.raises(DatasetError, match="line 1"):
-        read_captions(jl)
-    with pytest.raises(DatasetError, match="does not exist"):
-        read_captions(tmp_path / "nope.csv")
-    (tmp_path / "c.txt").write_text("a,b")
-    with pytest.raises(DatasetError, match=".csv"):
-        read_captions(tmp_path / "c.txt")
-
-
-# --- import / export (schematic files written with sapling.schematic) ---
-
-from sapling.schematic import read_structure, write_structure  # noqa: E402
-from sapling.structure import Structure  # noqa: E402
+from sapling.schematic import read_structure  # noqa: E402
 from sapling.training.dataset import export_dataset, import_dataset  # noqa: E402
-
-
-def tree_blocks(height=5, wood="oak"):
-    """A small tree as ``{(x, y, z): state}`` relative to the trunk base, with a ground block."""
-    blocks = {(0, y, 0): f"{wood}_log[axis=y]" for y in range(height)}
-    for x in (-1, 0, 1):
-        for z in (-1, 0, 1):
-            blocks.setdefault((x, height, z), f"{wood}_leaves[persistent=false]")
-    blocks[(0, -1, 0)] = "grass_block"
-    return blocks
-
-
-@pytest.fixture
-def schematic_folder(tmp_path):
-    """good: oak.schem, sub/birch_tree_2.nbt, spruce.litematic; glass: glassy.schem;
-    oversized: mast.schem (70 logs); corrupt: broken.schem; ignored: readme.txt."""
-    src = tmp_path / "src"
-    write_structure(Structure.from_blocks(tree_blocks(5)), src / "oak.schem")
-    write_structure(Structure.from_blocks(tree_blocks(7, "birch")), src / "sub" / "birch_tree_2.nbt")
-    write_structure(Structure.from_blocks(tree_blocks(9, "spruce")), src / "spruce.litematic")
-    glassy = tree_blocks(4)
-    glassy[(1, 0, 0)] = "glass"
-    glassy[(1, 1, 0)] = "glass"
-    write_structure(Structure.from_blocks(glassy), src / "glassy.schem")
-    write_structure(Structure.from_blocks({(0, y, 0): "oak_log[axis=y]" for y in range(70)}), src / "mast.schem")
-    (src / "broken.schem").write_bytes(b"\x1f\x8b\x08\x00not really a schematic")
-    (src / "readme.txt").write_text("not a schematic")
-    captions = tmp_path / "captions.csv"
-    captions.write_text("file,caption\noak.schem,a small oak tree\noak.schem,little oak\nghost.schem,nobody\n")
-    return src, captions
-
-
-def test_import_reports_bad_unknown_and_oversized_files(schematic_folder, tmp_path):
-    src, captions = schematic_folder
-    summary = import_dataset(src, tmp_path / "imp", captions=captions, progress=False)
-    assert summary.imported == 4
-    assert [f for f, _ in summary.bad_files] == ["broken.schem"]
-    assert [f for f, _ in summary.oversized] == ["mast.schem"] and summary.oversized[0][1][1] == 70
-    assert summary.unknown_blocks == {"minecraft:glass": 2}
-    assert summary.refused == []
-    assert summary.named_from_file == 3 and summary.unmatched_captions == ["ghost.schem"]
-    text = summary.to_text()
-    assert "broken.schem" in text and "mast.schem" in text and "minecraft:glass" in text
-
-    ds = load_dataset(tmp_path / "imp", "all", vocab=BlockVocab.default())
-    by_source = {ds[i].attributes["source"]: ds[i] for i in range(len(ds))}
-    assert set(by_source) == {"glassy.schem", "oak.schem", "spruce.litematic", "sub/birch_tree_2.nbt"}
-    assert by_source["oak.schem"].captions == ["a small oak tree", "little oak"]
-    assert by_source["sub/birch_tree_2.nbt"].captions == ["birch tree"]
-    assert by_source["spruce.litematic"].attributes["species"] == "spruce"
-    assert by_source["spruce.litematic"].attributes["height"] == 10
-    oak = by_source["oak.schem"].structure
-    assert oak.shape == SIZES["normal"]
-    assert oak.block_dict() == Structure.from_blocks(tree_blocks(5)).block_dict()
-    glassy = by_source["glassy.schem"].structure.block_dict()
-    assert (1, 0, 0) not in glassy and glassy[(0, 0, 0)] == "minecraft:oak_log[axis=y]"
-
-
-def test_import_with_unknown_error_refuses_the_file(schematic_folder, tmp_path):
-    src, _ = schematic_folder
-    summary = import_dataset(src, tmp_path / "imp", unknown="error", size="big", holdout=0.25, progress=False)
-    assert summary.imported == 3
-    assert [f for f, _ in summary.refused] == ["glassy.schem"]
-    assert "minecraft:glass x2" in summary.refused[0][1]
-    assert summary.sizes == {"big": 3} and summary.splits == {"train": 2, "test": 1}
-    assert {e.size for e in load_dataset(tmp_path / "imp", "all").entries} == {"big"}
-
-
-def test_import_finds_the_trunk_base_when_the_origin_is_elsewhere(tmp_path):
-    src = tmp_path / "src"
-    s = Structure.from_blocks(tree_blocks(5), origin=(1, -1, 1))  # the corner of the ground block
-    write_structure(s, src / "cornered.schem")
-    import_dataset(src, tmp_path / "imp", progress=False)
-    item = load_dataset(tmp_path / "imp", "all")[0]
-    assert item.structure.block_dict() == Structure.from_blocks(tree_blocks(5)).block_dict()
-
-
-def test_bad_import_requests(schematic_folder, tmp_path):
-    src, captions = schematic_folder
-    with pytest.raises(DatasetError, match="not a folder"):
-        import_dataset(tmp_path / "nowhere", tmp_path / "o", progress=False)
-    with pytest.raises(DatasetError, match="'air' or 'error'"):
-        import_dataset(src, tmp_path / "o", unknown="skip", progress=False)
-    with pytest.raises(DatasetError, match="unknown size"):
-        import_dataset(src, tmp_path / "o", size="gigantic", progress=False)
-    bad_captions = tmp_path / "bad.jsonl"
-    bad_captions.write_text("{not json\n")
-    with pytest.raises(DatasetError, match="line 1"):
-        import_dataset(src, tmp_path / "o", captions=bad_captions, progress=False)
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with pytest.raises(DatasetError, match="no .schem"):
-        import_dataset(empty, tmp_path / "o", progress=False)
-    (empty / "junk.nbt").write_bytes(b"junk")
-    with pytest.raises(DatasetError, match="nothing could be imported.*junk.nbt"):
-        import_dataset(empty, tmp_path / "o", progress=False)
-    assert not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize("fmt", ["schem", "nbt"])
@@ -373,12 +246,13 @@ def test_export_and_reimport(built, tmp_path, fmt):
         assert line["captions"] == ds[i].captions
     # The export folder re-imports as is, captions included.
     again = import_dataset(tmp_path / "exp", tmp_path / "re", captions=tmp_path / "exp" / "captions.jsonl",
-                           progress=False)
-    assert again.imported == 6 and again.named_from_file == 0 and not again.unknown_blocks
+                           vocab="tree", progress=False)
+    assert again.imported == 6 and again.captions_from == {"captions table": 6}
+    assert again.blocks["dropped"] == 0 and again.blocks["merged"] == 0
     re = load_dataset(tmp_path / "re", "all")
     assert sorted(tuple(re[i].captions) for i in range(6)) == sorted(tuple(ds[i].captions) for i in range(6))
     # Without the captions file, the captions written into each file's metadata are used.
-    assert import_dataset(tmp_path / "exp", tmp_path / "re2", progress=False).named_from_file == 0
+    assert import_dataset(tmp_path / "exp", tmp_path / "re2", progress=False).captions_from == {"file metadata": 6}
     with pytest.raises(DatasetError, match="already holds an export"):
         export_dataset(out, tmp_path / "exp", progress=False)
     with pytest.raises(DatasetError, match="unknown export format"):
