@@ -6,9 +6,17 @@ then logs bottom-up (trunk, then branches), then leaves, then decorations (vines
 and cocoa need the logs and leaves they hang on). Runs of identical blocks merge
 into ``fill`` boxes. Every command writes into air only (``keep``), so nothing a
 player built is replaced, and every block state is checked against the model's
-vocabulary before it enters a command: no text from chat or the network ever
+the game's block table before it enters a command: no text from chat or the network ever
 does. Undo removes a block only where the block we placed is still exactly there
 (``execute if block ... run setblock ... air``).
+
+Two spellings of a placed block: ``setblock``/``fill`` carry the *full* state
+(``command_state``: every property of the block explicit, the game's defaults spelled
+out), so what lands never depends on the game's defaults; ``Block.state`` (the journal,
+undo and presence tests) stays the checked state, which names only the properties the
+tree decides. A test of it matches the block whatever the game later sets by itself
+(leaf ``distance`` one tick after placement, ``snowy`` under snow), so undo never
+leaves a block behind because the game updated it.
 """
 
 from __future__ import annotations
@@ -21,8 +29,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from sapling.blocks import BlockVocab, block_kind, canonical, format_state, model_key, parse_state
+from sapling.blocks import block_kind, canonical, format_state, parse_state
 from sapling.errors import BlockError, SaplingError
+from sapling.game_data import complete_state
 
 MAX_FILL_VOLUME = 32768  # vanilla's limit for one fill command
 KIND_ORDER = {"ground": 0, "log": 1, "leaves": 2, "decoration": 3, "other": 4}
@@ -66,27 +75,55 @@ class PlacementPlan:
         return len(self.blocks)
 
 
-@lru_cache(maxsize=1)
-def _model_keys() -> frozenset[str]:
-    return frozenset(BlockVocab.default().states)
+# Blocks a generated structure never places, whatever its model was trained on: ones that act on
+# their surroundings (flow, burn, explode, teleport) and could harm what players built, and ones
+# only operators may place.
+REFUSED_BLOCKS = frozenset("minecraft:" + n for n in (
+    "air", "cave_air", "void_air", "water", "lava", "fire", "soul_fire", "tnt", "bubble_column",
+    "nether_portal", "end_portal", "end_gateway", "command_block", "chain_command_block",
+    "repeating_command_block", "structure_block", "structure_void", "jigsaw", "barrier", "light",
+    "spawner", "trial_spawner", "test_block", "test_instance_block",
+))
 
 
 @lru_cache(maxsize=4096)
 def check_state(state: str) -> str:
-    """The canonical form of a block state the model can produce; ``PlacementError`` otherwise.
+    """The canonical form of a block state that may be placed; ``PlacementError`` otherwise.
 
-    Leaves may carry ``distance``/``persistent`` (post-processing sets them); the rest of the
-    state must be in the model vocabulary. The canonical spelling only contains
-    ``[a-z0-9_:.-]`` names and ``key=value`` properties, so it cannot smuggle a command.
+    Any block of any model's vocabulary (models trained on imported data place flowers,
+    stone, fences...): the game must know the block and allow every value
+    (``game_data.complete_state``), and it must not be one of ``REFUSED_BLOCKS``. The
+    canonical spelling only contains ``[a-z0-9_:.-]`` names and ``key=value`` properties,
+    so it cannot smuggle a command.
     """
     try:
         state_c = canonical(state)
-        key = model_key(state_c)
+        name = parse_state(state_c)[0]
     except (BlockError, TypeError) as exc:
         raise PlacementError(f"refusing block state {str(state)[:60]!r}: {exc}") from None
-    if key not in _model_keys() or key == "minecraft:air":
-        raise PlacementError(f"refusing block state {state_c[:80]!r}: not a block the model places")
+    if name in REFUSED_BLOCKS:
+        raise PlacementError(f"refusing block state {state_c[:80]!r}: {name} is never placed by a generated tree")
+    check = complete_state(state_c)
+    if not check.known or check.problems:
+        raise PlacementError(f"refusing block state {state_c[:80]!r}: {'; '.join(check.problems)[:120]}")
     return state_c
+
+
+@lru_cache(maxsize=4096)
+def command_state(state: str) -> str:
+    """The block argument of a ``setblock``/``fill``: a checked state with every property explicit.
+
+    ``check_state`` first (so nothing unchecked enters a command), then the game's defaults for
+    what the state leaves out: ``oak_leaves[persistent=true]`` is placed as
+    ``oak_leaves[distance=7,persistent=true,waterlogged=false]``, exactly what the game makes of
+    the short form (it then computes the leaf's distance itself, as for any placed leaf).
+    """
+    return complete_state(check_state(state)).state
+
+
+def setblock_command(b: Block) -> str:
+    """Places ``b`` into air only, with every property of its state explicit."""
+    return f"setblock {b.x} {b.y} {b.z} {command_state(b.state)} keep"
 
 
 def persistent_leaves(state: str) -> str:
@@ -164,7 +201,8 @@ def plan_placement(blocks: Iterable[Block], use_fill: bool = True) -> PlacementP
     """Commands that place ``blocks`` (world positions, checked states) into air only, in support order.
 
     With ``use_fill``, same-state blocks of one stage that form boxes of two or more go out as
-    one ``fill ... keep``; the rest as ``setblock ... keep``.
+    one ``fill ... keep``; the rest as ``setblock ... keep``. Commands name full states
+    (``command_state``); the plan's ``Block``s keep their checked states.
     """
     ordered = order_blocks(blocks)
     commands: list[tuple[tuple, Command]] = []
@@ -177,9 +215,9 @@ def plan_placement(blocks: Iterable[Block], use_fill: bool = True) -> PlacementP
             placed = tuple(Block(x, y, z, state) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)
                            for z in range(z0, z1 + 1))
             if len(placed) == 1:
-                text = f"setblock {x0} {y0} {z0} {state} keep"
+                text = setblock_command(placed[0])
             else:
-                text = f"fill {x0} {y0} {z0} {x1} {y1} {z1} {state} keep"
+                text = f"fill {x0} {y0} {z0} {x1} {y1} {z1} {command_state(state)} keep"
             commands.append(((stage, y0, x0, z0), Command(text, placed)))
     commands.sort(key=lambda c: c[0])
     return PlacementPlan(tuple(c for _, c in commands), tuple(ordered))

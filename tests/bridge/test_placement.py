@@ -38,8 +38,10 @@ def test_plan_merges_runs_into_fills_and_writes_into_air_only():
     texts = [c.text for c in plan.commands]
     assert all(t.endswith(" keep") for t in texts)
     assert "fill 10 70 10 10 74 10 minecraft:oak_log[axis=y] keep" in texts
-    assert "fill 8 75 8 12 75 12 minecraft:oak_leaves[persistent=true] keep" in texts
-    assert texts[0] == "setblock 10 69 10 minecraft:grass_block keep"
+    # Commands name every property (the game's defaults spelled out); the blocks keep their checked states.
+    assert "fill 8 75 8 12 75 12 minecraft:oak_leaves[distance=7,persistent=true,waterlogged=false] keep" in texts
+    assert texts[0] == "setblock 10 69 10 minecraft:grass_block[snowy=false] keep"
+    assert Block(10, 69, 10, "minecraft:grass_block") in plan.blocks
     assert texts[-1].startswith("setblock") and ("cocoa" in texts[-1] or "vine" in texts[-1])
     covered = sorted(b for c in plan.commands for b in c.blocks)
     assert covered == sorted(plan.blocks)  # every block exactly once
@@ -59,16 +61,52 @@ def test_fill_boxes_respect_the_volume_limit():
     "minecraft:tnt", "minecraft:command_block", "oak_log[axis=y] keep\nop Steve", "oak_log[axis=y]; say hi",
     'oak_log[axis="y"]', "minecraft:air", "", "oak_log[axis=y] run kill @a",
 ])
-def test_only_model_block_states_enter_commands(state):
+def test_only_checked_block_states_enter_commands(state):
     with pytest.raises(PlacementError):
         check_state(state)
     with pytest.raises(PlacementError):
         to_world([(0, 0, 0, state)] if state != "minecraft:air" else [(0, 0, 0, "minecraft:tnt")], (0, 64, 0))
 
 
+def test_commands_carry_full_states_and_undo_tests_only_what_the_tree_decides():
+    tree = [(0, 0, 0, "oak_leaves[distance=2,persistent=false]"), (0, 1, 0, "bee_nest[facing=east,honey_level=0]")]
+    blocks = to_world(tree, (0, 64, 0), leaves_persistent=False)
+    plan = plan_placement(blocks, use_fill=False)
+    assert [c.text for c in plan.commands] == [
+        "setblock 0 64 0 minecraft:oak_leaves[distance=2,persistent=false,waterlogged=false] keep",
+        "setblock 0 65 0 minecraft:bee_nest[facing=east,honey_level=0] keep",
+    ]
+    leaf = to_world([(0, 0, 0, "oak_leaves[persistent=false]")], (0, 64, 0))[0]
+    # The game recomputes a placed leaf's distance: the undo test must not name one.
+    assert undo_commands([leaf]) == [
+        "execute if block 0 64 0 minecraft:oak_leaves[persistent=true] run setblock 0 64 0 air"]
+
+
+@pytest.mark.parametrize("state", ["oak_leaves[distance=9,persistent=true]", "grass_block[snowy=maybe]",
+                                   "oak_leaves[persistent=true,waterlogged=wet]"])
+def test_values_the_game_does_not_allow_are_refused(state):
+    # model_key drops these properties, so only the game's table catches the bad value.
+    with pytest.raises(PlacementError, match="is not one of"):
+        check_state(state)
+
+
 def test_every_vocabulary_state_is_accepted():
     for state in BlockVocab.default().states[1:]:
         assert check_state(state) == state
+
+
+@pytest.mark.parametrize("state", ["minecraft:poppy", "minecraft:stone_slab[type=bottom]", "minecraft:oak_fence",
+                                   "minecraft:white_terracotta", "minecraft:red_mushroom_block[up=false]"])
+def test_any_models_blocks_are_accepted(state):
+    """Models trained on imported data place flowers, slabs, fences: any block the game knows."""
+    assert check_state(state) == state
+
+
+@pytest.mark.parametrize("state", ["minecraft:lava", "minecraft:water[level=0]", "minecraft:fire", "minecraft:barrier",
+                                   "minecraft:structure_block", "othermod:magic_log[axis=y]"])
+def test_blocks_that_harm_builds_or_the_game_does_not_know_are_refused(state):
+    with pytest.raises(PlacementError):
+        check_state(state)
 
 
 @pytest.mark.parametrize("anchor", [(0, 400, 0), (40_000_000, 64, 0)])
