@@ -9,6 +9,12 @@ and shaded top-brightest. The same colour table is meant for a web viewer:
 ``block_color(state, face)`` and the ``PALETTE`` / ``END_PALETTE`` dicts are
 plain RGB tuples keyed by block name (``blocks.base_name``).
 
+Tree blocks (and a few common ground blocks) have hand-tuned colours in ``PALETTE``;
+every other vanilla block takes its colour from the game's own textures, the table
+``sapling/data/game/block_colors.json`` (``game_color``; made by
+``scripts/gen_block_colors.py``, shipped in the package). Only blocks the game does
+not know (modded ones) get a colour hashed from their name.
+
 Drawing is vectorised: every visible face is stamped as a precomputed pixel
 sprite, and a z-buffer keyed by ``x + y + z`` keeps the nearest face per pixel.
 For a view direction with all-positive components, a unit cube can only hide
@@ -19,9 +25,11 @@ painter's order. Faces covered by an opaque neighbour are never drawn.
 from __future__ import annotations
 
 import colorsys
+import json
 import math
 import zlib
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
@@ -144,17 +152,72 @@ _SHAPE_SUFFIXES = (
 )
 
 
-def _hashed_color(name: str, kind: str) -> RGB:
-    """A stable colour for a block not in the palette (modded blocks, glass panes, fences).
+GAME_COLORS_FILE = "block_colors.json"
 
-    Shaped variants take their material's colour (``cobblestone_wall``, ``sand_slab``),
-    wood-named blocks (``spruce_fence``) their species' planks; unknown leaves stay
-    green; anything else gets a muted colour from a hash of its name.
-    """
-    for suffix in _SHAPE_SUFFIXES:
+
+@lru_cache(maxsize=1)
+def _game_colors() -> dict[str, dict]:
+    path = resources.files("sapling") / "data" / "game" / GAME_COLORS_FILE
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        name: {"side": tuple(e["side"]), "top": tuple(e["top"]), "axis": bool(e.get("axis")),
+               **({"alpha": e["alpha"]} if "alpha" in e else {})}
+        for name, e in doc["blocks"].items()
+    }
+
+
+def game_color(name: str) -> dict | None:
+    """The game's colours of a vanilla block (``"poppy"``, ``"minecraft:poppy"`` or a state: its
+    properties do not matter), from its textures: ``{"side": RGB, "top": RGB, "axis": bool}`` and
+    ``"alpha"`` (0..1) for see-through blocks; None for a block the game does not know (any other
+    namespace). ``axis``: like a log, the block shows ``top`` on the faces along its ``axis``
+    property. These are the colours ``block_color`` gives blocks without hand-tuned ones;
+    ``scripts/gen_block_colors.py`` says how the table is made. Raises ``BlockError`` for
+    malformed text."""
+    full = parse_state(name)[0] if ("[" in name or ":" in name) else f"minecraft:{name}"
+    namespace, name = full.split(":", 1)
+    if namespace != "minecraft":
+        return None
+    entry = _game_colors().get(name)
+    return dict(entry) if entry is not None else None
+
+
+# Shapes the game draws with their material's own texture (``oak_stairs`` with ``oak_planks``).
+_SAME_TEXTURE_SUFFIXES = (
+    "_stairs", "_slab", "_wall", "_fence_gate", "_fence", "_pane", "_button", "_pressure_plate", "_carpet",
+)
+
+
+def _material_color(name: str, vanilla: bool = True) -> RGB | None:
+    """A shaped variant of a hand-tuned material takes its colour, so that it matches the
+    material in a picture (``cobblestone_wall``, ``glass_pane``, ``spruce_fence``: spruce planks).
+    For vanilla blocks only the shapes drawn with the material's texture count (a door, a sign
+    has its own); for other blocks any shape suffix does."""
+    for suffix in _SAME_TEXTURE_SUFFIXES if vanilla else _SHAPE_SUFFIXES:
+        if not name.endswith(suffix):
+            continue
         stem = name[: -len(suffix)]
-        if name.endswith(suffix) and (stem in PALETTE or stem + "s" in PALETTE):
-            return PALETTE.get(stem) or PALETTE[stem + "s"]
+        for material in (stem, stem + "s") + ((stem + "_planks",) if vanilla else ()):
+            if material in PALETTE:
+                return PALETTE[material]
+    return None
+
+
+def _game_entry(name: str, vanilla: bool) -> dict | None:
+    """The texture table's entry when it is where a block's colour comes from: a vanilla block
+    with no hand-tuned colour of its own or of its material."""
+    if not vanilla or name in PALETTE or _material_color(name) is not None:
+        return None
+    return _game_colors().get(name)
+
+
+def _hashed_color(name: str, kind: str) -> RGB:
+    """A stable colour for a block neither the palette nor the game's table knows (modded blocks).
+
+    Wood-named blocks (``othermod:spruce_shelf``) take their species' planks; unknown
+    leaves stay green, unknown logs brown; anything else gets a muted colour from a hash
+    of its name.
+    """
     for sp in sorted(_WOOD, key=len, reverse=True):  # "dark_oak" before "oak"
         if name.startswith((sp + "_", "stripped_" + sp + "_")) and kind not in ("log", "leaves"):
             return _WOOD[sp][4]
@@ -173,10 +236,15 @@ def _lighter(c: RGB, f: float) -> RGB:
     return tuple(int(min(255, round(v * f))) for v in c)  # type: ignore[return-value]
 
 
-def _part_color(name: str, part: str, props: dict[str, str], kind: str) -> RGB:
+def _part_color(name: str, part: str, props: dict[str, str], kind: str, vanilla: bool = True) -> RGB:
+    """The colour of a block's ``"side"`` or ``"end"`` texture: hand-tuned (``PALETTE``, then a shaped
+    variant's material), else the game's (a vanilla block), else hashed from the name."""
     if name == "cocoa" and props.get("age") in _COCOA_AGE:
         return _COCOA_AGE[props["age"]]
-    side = PALETTE.get(name) or _hashed_color(name, kind)
+    game = _game_entry(name, vanilla)
+    if game is not None:
+        return game["top"] if part == "end" else game["side"]
+    side = PALETTE.get(name) or _material_color(name, vanilla) or _hashed_color(name, kind)
     if part == "end":
         return END_PALETTE.get(name) or (_lighter(side, 1.45) if kind == "log" else side)
     return side
@@ -185,14 +253,30 @@ def _part_color(name: str, part: str, props: dict[str, str], kind: str) -> RGB:
 _FACE_AXIS = {"up": "y", "down": "y", "top": "y", "east": "x", "west": "x", "north": "z", "south": "z"}
 
 
-def _part(kind: str, name: str, props: dict[str, str], face: str) -> str:
+def axis_ends(name: str, vanilla: bool = True) -> bool:
+    """Whether a block shows its end colour on the faces along its ``axis`` property, not on its
+    top: logs (not wood, which is bark all round), and the game's stems and pillars whose end
+    texture differs (``crimson_stem``, ``basalt``, ``quartz_pillar``). ``vanilla``: the block is
+    in the ``minecraft`` namespace (the game's table describes no other)."""
+    if block_kind(f"minecraft:{name}") == "log" and not name.endswith("_wood") and name != "mangrove_roots":
+        return True
+    game = _game_entry(name, vanilla)
+    return game is not None and game["axis"]
+
+
+def _part(kind: str, name: str, props: dict[str, str], face: str, vanilla: bool = True) -> str:
     """Which texture a face shows: ``"end"`` (log cut face, block top) or ``"side"``."""
     if face == "side":
         return "side"
     axis = _FACE_AXIS[face]
-    if kind == "log" and not name.endswith("_wood") and name != "mangrove_roots":
+    if axis_ends(name, vanilla):
         return "end" if props.get("axis", "y") == axis else "side"
-    return "end" if face in ("up", "top") and name in END_PALETTE else "side"
+    if face not in ("up", "top"):
+        return "side"
+    if name in END_PALETTE:
+        return "end"
+    game = _game_entry(name, vanilla)
+    return "end" if game is not None and game["top"] != game["side"] else "side"
 
 
 def block_color(state: str, face: str = "side") -> RGB:
@@ -200,17 +284,21 @@ def block_color(state: str, face: str = "side") -> RGB:
 
     ``face`` is ``"side"`` (any horizontal face), or a Minecraft direction
     (``"up"`` or ``"top"``, ``"down"``, ``"north"``, ``"south"``, ``"east"``, ``"west"``):
-    a log shows its cut end on the faces along its ``axis``; grass, podzol and bee
-    nests have a different top. Unknown blocks get a stable colour hashed from
-    their name. Raises ``BlockError`` for a malformed state, ``RenderError`` for a
-    face name it does not know.
+    a log (or a stem, a pillar) shows its cut end on the faces along its ``axis``;
+    grass, podzol, bee nests and any block whose top texture differs have a different
+    top (``"down"`` shows the side colour). Tree blocks have hand-tuned colours
+    (``PALETTE``); other vanilla blocks the average colour of their textures in the
+    game (``game_color``: the side and top textures, tinted as in a plains biome);
+    blocks the game does not know get a stable colour hashed from their name. Raises
+    ``BlockError`` for a malformed state, ``RenderError`` for a face name it does not know.
     """
     if face != "side" and face not in _FACE_AXIS:
         raise RenderError(f"unknown face {face!r}; use 'side' or one of: up, down, north, south, east, west")
     full, props = parse_state(state)
-    name = full.split(":", 1)[1]
+    namespace, name = full.split(":", 1)
     kind = block_kind(state)
-    return _part_color(name, _part(kind, name, props, face), props, kind)
+    vanilla = namespace == "minecraft"
+    return _part_color(name, _part(kind, name, props, face, vanilla), props, kind, vanilla)
 
 
 # --- textures ------------------------------------------------------------------------
@@ -246,7 +334,7 @@ def _style(name: str, kind: str, part: str) -> str:
     return "plain"
 
 
-def _texture(name: str, kind: str, part: str, props: dict[str, str]) -> np.ndarray:
+def _texture(name: str, kind: str, part: str, props: dict[str, str], vanilla: bool = True) -> np.ndarray:
     """``(T, T, 4)`` uint8 RGBA texture of one face; row 0 is the top edge.
 
     Striped styles run along rows (the vertical direction), which is the log axis
@@ -254,7 +342,7 @@ def _texture(name: str, kind: str, part: str, props: dict[str, str]) -> np.ndarr
     """
     T = TEXELS
     rng = np.random.default_rng(zlib.crc32(f"{name}/{part}".encode()))
-    base = np.array(_part_color(name, part, props, kind), dtype=np.float32)
+    base = np.array(_part_color(name, part, props, kind, vanilla), dtype=np.float32)
     style = _style(name, kind, part)
     shade = np.ones((T, T), dtype=np.float32)
     rgb = np.broadcast_to(base, (T, T, 3)).copy()
@@ -293,12 +381,12 @@ def _texture(name: str, kind: str, part: str, props: dict[str, str]) -> np.ndarr
             rgb[r, c:c + n] = accent  # dashes run across the trunk
     elif style == "rings":
         ring = np.minimum(np.minimum(rows, cols), np.minimum(T - 1 - rows, T - 1 - cols))
-        bark = np.array(_part_color(name, "side", props, kind), dtype=np.float32)
+        bark = np.array(_part_color(name, "side", props, kind, vanilla), dtype=np.float32)
         rgb[ring == 0] = bark
         shade = np.where(ring % 2 == 1, 0.86, 1.0).astype(np.float32)
         shade += rng.uniform(-0.03, 0.03, (T, T))
     elif style == "topped":
-        top = np.array(_part_color(name, "end", props, kind), dtype=np.float32)
+        top = np.array(_part_color(name, "end", props, kind, vanilla), dtype=np.float32)
         shade += rng.uniform(-0.07, 0.07, (T, T))
         drip = rng.integers(1, 3, T)  # an uneven fringe of grass over the dirt
         rgb[rows < drip[None, :]] = top
@@ -450,7 +538,8 @@ class _Atlas:
         edge[:, [0, -1]] = _EDGE_SHADE
         for i, state in enumerate(states):
             full, props = parse_state(state)
-            name, kind = full.split(":", 1)[1], block_kind(state)
+            namespace, name = full.split(":", 1)
+            kind, vanilla = block_kind(state), namespace == "minecraft"
             if kind == "air":
                 continue
             box = _shape(name, props)
@@ -461,16 +550,16 @@ class _Atlas:
             self.jitter[i] = kind in ("leaves", "ground", "other")
             axis = props.get("axis", "y") if kind == "log" else "y"
             for f, face in enumerate(FACES):
-                part = _part(kind, name, props, face)
+                part = _part(kind, name, props, face, vanilla)
                 style = _style(name, kind, part)
                 # Stripes run along rows; turn them where the log axis crosses this face.
                 turn = part == "side" and kind == "log" and (axis == "x" if face == "up" else axis != "y")
                 # Hanging plants are open from above (a vine shows a top only with up=true).
                 hollow = face == "up" and style in ("vine", "strands") and props.get("up") != "true"
                 variant_key = props.get("age") if name == "cocoa" else None
-                key = (name, kind, part, variant_key, turn, hollow, f)
+                key = (name, vanilla, kind, part, variant_key, turn, hollow, f)
                 if key not in keys:
-                    tex = _texture(name, kind, part, props).astype(np.float32)
+                    tex = _texture(name, kind, part, props, vanilla).astype(np.float32)
                     if turn:
                         tex = tex.transpose(1, 0, 2)
                     if hollow:

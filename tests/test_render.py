@@ -1,4 +1,7 @@
+import importlib.util
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +15,7 @@ from sapling.render import (
     PALETTE,
     RenderError,
     block_color,
+    game_color,
     render_grid,
     render_structure,
     save_preview,
@@ -218,3 +222,129 @@ def test_huge_structure_renders():
     image = render_structure(Structure(blocks, vocab))
     assert image.height <= 1024 and image.height > image.width
     assert np.asarray(image).std() > 20
+
+
+# --- the game's colours for every other block ---
+
+REPO = Path(__file__).resolve().parents[1]
+COLOR_TABLE = REPO / "sapling" / "data" / "game" / "block_colors.json"
+ASSETS_ENV = "SAPLING_MINECRAFT_ASSETS"
+
+
+def minecraft_assets_package() -> Path | None:
+    candidates = ([Path(os.environ[ASSETS_ENV])] if os.environ.get(ASSETS_ENV) else []) + [
+        Path("/tmp/node_modules/minecraft-assets")]
+    return next((p for p in candidates if (p / "package.json").is_file()), None)
+
+
+def is_grey(c, spread=15):
+    return max(c) - min(c) <= spread
+
+
+@pytest.mark.parametrize("color", [block_color, lambda state, face="side": game_color(state)[
+    "top" if face == "up" else "side"]], ids=["block_color", "game_color"])
+def test_blocks_have_their_texture_colours(color):
+    r, g, b = color("minecraft:poppy")
+    assert r > g + 30 and r > b + 30  # red
+    r, g, b = color("minecraft:dandelion")
+    assert r > b + 60 and g > b + 60  # yellow
+    r, g, b = color("minecraft:blue_orchid")
+    assert b > r + 60  # blue
+    assert is_grey(color("minecraft:stone")) and 100 < color("minecraft:stone")[0] < 150
+    assert is_grey(color("minecraft:cobblestone"))
+    assert min(color("minecraft:white_terracotta")) > 150  # light
+    assert min(color("minecraft:glass")) > 160  # light: see-through, its frame is pale
+    r, g, b = color("minecraft:grass_block[snowy=false]", "up")
+    assert g > r + 10 and g > b + 10  # the greyscale top, tinted by the plains grass colour
+    r, g, b = color("minecraft:red_mushroom")
+    assert r > g + 60 and r > b + 60
+    r, g, b = color("minecraft:lime_terracotta")
+    assert g > r and g > b
+
+
+def test_the_table_knows_see_through_blocks_and_tints():
+    assert 0 < game_color("glass")["alpha"] < 0.5
+    assert 0 < game_color("red_stained_glass")["alpha"] < 0.8
+    assert "alpha" not in game_color("stone") and "alpha" not in game_color("oak_planks")
+    for leaves in ("oak_leaves", "birch_leaves", "spruce_leaves", "jungle_leaves"):
+        r, g, b = game_color(leaves)["side"]
+        assert g > r and g > b, leaves  # greyscale textures, tinted green
+    r, g, b = game_color("water")["side"]
+    assert b > r and b > g
+    assert game_color("minecraft:poppy") == game_color("poppy")
+    assert game_color("create:shaft") is None and game_color("mymod:poppy") is None
+
+
+def test_formerly_hashed_blocks_take_the_table_colour():
+    from sapling.render import _hashed_color
+
+    for name in ("poppy", "white_terracotta", "blue_orchid", "andesite", "red_mushroom_block", "torch"):
+        state = f"minecraft:{name}"
+        assert block_color(state) == game_color(name)["side"] != _hashed_color(name, "other"), name
+    # A block whose top texture differs shows it on top; a stem shows its end along its axis.
+    assert block_color("minecraft:crafting_table", "up") == game_color("crafting_table")["top"]
+    assert block_color("minecraft:crafting_table", "up") != block_color("minecraft:crafting_table", "side")
+    stem = game_color("crimson_stem")
+    assert block_color("crimson_stem[axis=y]", "up") == stem["top"] == block_color("crimson_stem[axis=x]", "east")
+    assert block_color("crimson_stem[axis=x]", "up") == stem["side"] == block_color("crimson_stem[axis=y]", "north")
+
+
+def test_tree_and_modded_blocks_keep_their_colours():
+    # Hand-tuned values, as they were before the game's table: the README pictures do not change.
+    assert block_color("oak_log[axis=y]") == (104, 83, 50)
+    assert block_color("oak_log[axis=y]", "up") == (164, 133, 80)
+    assert block_color("birch_leaves[distance=1,persistent=false]") == (118, 158, 76)
+    assert block_color("cherry_leaves") == (236, 166, 200)
+    assert block_color("grass_block", "up") == (94, 156, 56) and block_color("grass_block") == (134, 96, 67)
+    assert block_color("stone") == (126, 126, 126) and block_color("glass") == (206, 228, 236)
+    assert block_color("vine[east=true]") == (58, 116, 26)
+    assert block_color("cocoa[age=0,facing=north]") == (126, 142, 52)
+    # Shapes drawn with a hand-tuned material's texture match it.
+    assert block_color("spruce_fence") == PALETTE["spruce_planks"] == block_color("spruce_stairs")
+    assert block_color("glass_pane") == PALETTE["glass"]
+    for state in BlockVocab.default().states[1:]:  # every tree block has a hand-tuned colour
+        name = state.split("[")[0].split(":")[1]
+        assert name in PALETTE and (block_color(state) == PALETTE[name] or name == "cocoa"), state
+    # Blocks the game does not know still get a colour hashed from their name, namespace aside.
+    from sapling.render import _hashed_color
+
+    assert block_color("mymod:crystal") == _hashed_color("crystal", "other")
+    assert block_color("mymod:poppy") == _hashed_color("poppy", "other") != block_color("minecraft:poppy")
+
+
+def test_the_table_is_small_sorted_and_covers_the_game():
+    text = COLOR_TABLE.read_text(encoding="utf-8")
+    assert len(text.encode()) < 200_000
+    data = json.loads(text)
+    assert {"format", "game_version", "minecraft_assets", "source"} <= set(data)
+    blocks = json.loads((REPO / "sapling" / "data" / "game" / "java_blocks.json").read_text("utf-8"))
+    assert data["game_version"] == blocks["game_version"]
+    assert set(data["blocks"]) == set(blocks["blocks"]) - {"air", "cave_air", "void_air"}
+    assert list(data["blocks"]) == sorted(data["blocks"])
+    for name, entry in data["blocks"].items():
+        assert set(entry) <= {"side", "top", "alpha", "axis"}, name
+        assert all(len(entry[k]) == 3 and all(0 <= v <= 255 for v in entry[k]) for k in ("side", "top")), name
+
+
+def test_flowers_render_in_their_colours():
+    s = Structure.from_blocks({(0, 0, 0): "poppy", (2, 0, 0): "cornflower", (4, 0, 0): "stone"})
+    drawn = block_pixels(render_structure(s), render_structure(Structure.empty(s.shape)))
+    red = (drawn[:, 0] > drawn[:, 1] + 30) & (drawn[:, 0] > drawn[:, 2] + 30)
+    blue = drawn[:, 2] > drawn[:, 0] + 30
+    assert red.sum() > 50 and blue.sum() > 50
+
+
+@pytest.mark.skipif(minecraft_assets_package() is None,
+                    reason=f"npm package minecraft-assets not found (set ${ASSETS_ENV} or run "
+                           "'cd /tmp && npm install minecraft-assets@1.19.0')")
+def test_the_script_regenerates_the_shipped_colour_table_byte_identically(tmp_path):
+    spec = importlib.util.spec_from_file_location("gen_block_colors", REPO / "scripts" / "gen_block_colors.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    shipped = json.loads(COLOR_TABLE.read_text(encoding="utf-8"))
+    package = minecraft_assets_package()
+    if json.loads((package / "package.json").read_text())["version"] != shipped["minecraft_assets"]:
+        pytest.skip(f"{package} is not minecraft-assets {shipped['minecraft_assets']}")
+    out = tmp_path / "colors.json"
+    assert script.main(["--source", str(package), "--version", shipped["game_version"], "--out", str(out)]) == 0
+    assert out.read_bytes() == COLOR_TABLE.read_bytes()

@@ -109,8 +109,10 @@ class SaplingServer:
     async def start(self) -> None:
         s = self.settings
         self.service = GenerationService(self.pipeline, s.limits, s.batch_window, s.max_batch, self.model_info)
+        # The page's /palette.json describes the blocks of the model being served.
         self._server = await serve(self._handle, s.host, s.port, max_size=s.limits.max_message_bytes,
-                                   max_queue=64, compression=None, process_request=web.process_request)
+                                   max_queue=64, compression=None,
+                                   process_request=web.request_handler(getattr(self.pipeline, "vocab", None)))
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("serving on ws://%s:%d (model %s on %s)", s.host, self.port,
                  self.model_info.get("name", "?"), self.pipeline.device)

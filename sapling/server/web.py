@@ -5,7 +5,9 @@ for every incoming request before the websocket handshake. A websocket upgrade (
 path: ``/``, ``/bedrock``, ...) passes through (``None``); a plain ``GET`` gets the page
 and its files from ``sapling/server/static/`` (shipped in the package: no build step,
 nothing fetched from the internet), ``/palette.json`` (the PNG previews' block colours,
-from ``sapling.render``), or a 404. The page holds no secret, so it is served without
+from ``sapling.render``, for the blocks of the served model's vocabulary), or a 404.
+``request_handler(vocab)`` makes the hook for a model's vocabulary; ``process_request``
+is the one for the default tree vocabulary. The page holds no secret, so it is served without
 the token; only the websocket asks for it.
 
 Every response carries ``Cache-Control: no-cache``, ``X-Content-Type-Options: nosniff``
@@ -17,6 +19,7 @@ from __future__ import annotations
 import email.utils
 import http
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -27,7 +30,15 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from sapling.blocks import BlockVocab, base_name, block_kind, parse_state
-from sapling.render import BACKGROUND, END_PALETTE, FLOOR, PALETTE, RGB, block_color
+from sapling.render import (
+    BACKGROUND,
+    END_PALETTE,
+    FLOOR,
+    PALETTE,
+    RGB,
+    axis_ends,
+    block_color,
+)
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -69,8 +80,9 @@ def static_files() -> dict[str, StaticFile]:
 # --- the palette -------------------------------------------------------------------------
 
 def _has_axis_ends(name: str) -> bool:
-    """Logs show their cut end on the faces along their ``axis`` (as in ``render._part``)."""
-    return block_kind(f"minecraft:{name}") == "log" and not name.endswith("_wood") and name != "mangrove_roots"
+    """Logs (and the game's stems, pillars) show their end on the faces along their ``axis``
+    (``render.axis_ends``, the rule ``render._part`` follows)."""
+    return axis_ends(name)
 
 
 def _entry(state: str) -> dict[str, Any]:
@@ -95,17 +107,23 @@ def lookup(palette: dict[str, Any], state: str, face: str) -> RGB | None:
     return tuple(entry["top"] if end else entry["side"])  # type: ignore[return-value]
 
 
-@lru_cache(maxsize=1)
-def palette_json() -> dict[str, Any]:
-    """The block colours of the PNG previews, for the page.
+def palette_json(vocab: BlockVocab | None = None) -> dict[str, Any]:
+    """The block colours of the PNG previews, for the page, for the blocks of ``vocab``.
 
-    ``blocks``: block name -> ``side`` and ``top`` RGB, and ``axis_ends`` when ``top`` is the
-    colour of the faces along the block's ``axis`` property (logs) rather than of its top;
-    one entry per name in the model vocabulary and in ``render.PALETTE``. ``states``: the
-    few full states whose colours differ from their name's entry (cocoa by age). Built from
-    ``render.block_color`` and checked against it state by state.
+    ``vocab`` is the vocabulary of the model the page shows trees of (default: the tree
+    vocabulary, ``BlockVocab.default()``). ``blocks``: block name -> ``side`` and ``top`` RGB,
+    and ``axis_ends`` when ``top`` is the colour of the faces along the block's ``axis``
+    property (logs, stems, pillars) rather than of its top; one entry per name in ``vocab``
+    and in ``render.PALETTE``. ``states``: the few full states whose colours differ from their
+    name's entry (cocoa by age). Built from ``render.block_color`` (hand-tuned colours for tree
+    blocks, the game's texture colours for other vanilla blocks) and checked against it state
+    by state (a modded block whose name the game also knows gets a ``states`` entry).
     """
-    vocab = BlockVocab.default()
+    return _palette(vocab if vocab is not None else BlockVocab.default())
+
+
+@lru_cache(maxsize=8)
+def _palette(vocab: BlockVocab) -> dict[str, Any]:
     names = sorted({base_name(s) for s in vocab.states if block_kind(s) != "air"} | set(PALETTE) | set(END_PALETTE))
     palette: dict[str, Any] = {
         "background": list(BACKGROUND),
@@ -146,14 +164,15 @@ def _is_upgrade(request: Request) -> bool:
     return "websocket" in request.headers.get("Upgrade", "").lower()
 
 
-def process_request(connection: Any, request: Request) -> Response | None:
+def process_request(connection: Any, request: Request, vocab: BlockVocab | None = None) -> Response | None:
     """websockets' ``process_request`` hook: ``None`` for a websocket upgrade (the handshake
-    goes on), else the HTTP response for a plain request (websockets only parses ``GET``)."""
+    goes on), else the HTTP response for a plain request (websockets only parses ``GET``).
+    ``/palette.json`` describes ``vocab`` (default: the tree vocabulary)."""
     if _is_upgrade(request):
         return None
     path = urlsplit(request.path).path
     if path == "/palette.json":
-        body = json.dumps(palette_json(), separators=(",", ":")).encode()
+        body = json.dumps(palette_json(vocab), separators=(",", ":")).encode()
         return _response(http.HTTPStatus.OK, body, CONTENT_TYPES[".json"])
     found = static_files().get(path)
     if found is not None:
@@ -161,4 +180,13 @@ def process_request(connection: Any, request: Request) -> Response | None:
     return _response(http.HTTPStatus.NOT_FOUND, f"404 not found: {path}\n".encode(), "text/plain; charset=utf-8")
 
 
-__all__ = ["process_request", "palette_json", "lookup", "static_files", "CONTENT_SECURITY_POLICY", "CONTENT_TYPES"]
+def request_handler(vocab: BlockVocab | None) -> Callable[[Any, Request], Response | None]:
+    """The ``process_request`` hook of a server whose model speaks ``vocab``: its palette
+    describes that model's blocks."""
+    def handler(connection: Any, request: Request) -> Response | None:
+        return process_request(connection, request, vocab)
+    return handler
+
+
+__all__ = ["process_request", "request_handler", "palette_json", "lookup", "static_files",
+           "CONTENT_SECURITY_POLICY", "CONTENT_TYPES"]
