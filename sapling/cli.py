@@ -15,7 +15,7 @@ runs from ``main()`` or from a test's ``CliRunner``.
 import errno
 import json
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Iterator, NoReturn, Optional
 
@@ -23,6 +23,7 @@ import typer
 from typer.core import TyperGroup
 
 from sapling import __version__
+from sapling.config import HOLDOUT, IMPORT_MIN_COUNT
 from sapling.errors import SaplingError, SchematicError
 
 if TYPE_CHECKING:  # only for annotations; importing these at run time would slow --help
@@ -188,6 +189,10 @@ class StructureSummary:
     ``kinds``, ``species`` and ``palette`` count blocks, most frequent first
     (``kinds`` lists every non-air kind, ``species`` only those present,
     ``palette`` every state of the file's palette, air included).
+    Checked against the game's block table (``sapling.game_data``, Java ``game_version``):
+    ``unknown_blocks`` counts the palette states whose block the game does not know (modded,
+    misspelled); ``invalid_states`` lists, per palette state, what is wrong with the
+    properties of a known block (a value the block does not allow, a property it lacks).
     """
 
     size: tuple[int, int, int]
@@ -198,12 +203,16 @@ class StructureSummary:
     palette: dict[str, int]
     metadata: dict[str, Any]
     metrics: dict[str, Any]
+    game_version: str = ""
+    unknown_blocks: dict[str, int] = field(default_factory=dict)
+    invalid_states: dict[str, list[str]] = field(default_factory=dict)
 
 
 def summarize(structure: "Structure") -> StructureSummary:
     """Counts of a structure by kind, species and palette state (pure)."""
     import numpy as np
 
+    from sapling import game_data
     from sapling.blocks import KINDS
     from sapling.metrics import tree_metrics
 
@@ -218,6 +227,15 @@ def summarize(structure: "Structure") -> StructureSummary:
     def by_count(counts: dict[str, int]) -> dict[str, int]:
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
+    unknown: dict[str, int] = {}
+    invalid: dict[str, list[str]] = {}
+    for block_id, state in enumerate(vocab.states):
+        check = game_data.complete_state(state)
+        if not check.known:
+            unknown[state] = int(per_id[block_id])
+        elif check.problems:
+            invalid[state] = list(check.problems)
+
     return StructureSummary(
         size=structure.shape,
         origin=structure.origin,
@@ -227,6 +245,9 @@ def summarize(structure: "Structure") -> StructureSummary:
         palette=by_count({s: int(per_id[i]) for i, s in enumerate(vocab.states)}),
         metadata=dict(structure.metadata),
         metrics=tree_metrics(structure).as_dict(),
+        game_version=game_data.GAME_VERSION,
+        unknown_blocks=by_count(unknown),
+        invalid_states=dict(sorted(invalid.items())),
     )
 
 
@@ -245,6 +266,15 @@ def _format_summary(path: Path, s: StructureSummary) -> str:
         f"  palette  {len(s.palette)} states",
         *(f"    {n:>{width}}  {state}" for state, n in s.palette.items()),
     ]
+    if s.unknown_blocks:
+        unknown = ", ".join(f"{state} {n}" for state, n in s.unknown_blocks.items())
+        lines.append(f"  unknown to Java {s.game_version}: {unknown}")
+    if s.invalid_states:
+        lines.append("  invalid states:")
+        lines += [f"    {state} ({s.palette.get(state, 0)}): {'; '.join(problems)}"
+                  for state, problems in s.invalid_states.items()]
+    if not s.unknown_blocks and not s.invalid_states:
+        lines.append(f"  game     every state is valid in Java {s.game_version}")
     m = s.metrics
     lines += [
         "  metrics",
@@ -327,24 +357,47 @@ def train(
         "--init-from", help="Start a new run from a checkpoint's EMA weights (fine-tune; fresh optimizer "
                             "and schedule). The recipe's model section must match the checkpoint's.")] = None,
     overrides: Annotated[Optional[list[str]], typer.Option(
-        "--set", help="Override one recipe key, dotted for nesting: --set training.learning_rate=1e-4.")] = None,
+        "--set", help="Override one recipe key: dotted (training.learning_rate=1e-4) or a name that is "
+                      "unambiguous (num_epochs=4).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print the resolved recipe (and, for an old Lightning config, what each of its keys "
+                          "became); train nothing.")] = False,
 ) -> None:
-    """Train the diffusion model from a recipe; logs and checkpoints go to ./lightning_logs/."""
-    from sapling.config import apply_overrides, config_from_dict, config_to_dict, load_config
-    from sapling.training.train import config_from_checkpoint
-    from sapling.training.train import train as run
+    """Train the diffusion model from a recipe; logs and checkpoints go to ./lightning_logs/.
+
+    An old Lightning UNet config is read too; a table shows what each of its keys became.
+    """
+    import yaml
+
+    from sapling.config import apply_overrides, config_from_dict, config_to_dict
+    from sapling.recipe_compat import load_recipe
 
     sets = list(overrides or [])
     if init_from is not None:
         _require_file(init_from)
+    translation = None
     if resume is not None:
         # A resumed run keeps the recipe it was started with; --set may still change keys (e.g. num_epochs).
         _require_file(resume)
         from sapling.config import Config
+        from sapling.training.train import config_from_checkpoint
 
         cfg = config_from_dict(Config, apply_overrides(config_to_dict(config_from_checkpoint(resume)), sets))
     else:
-        cfg = load_config(config, sets)
+        recipe = load_recipe(config, sets, strict=not dry_run)
+        cfg, translation = recipe.config, recipe.translation
+    if translation is not None:
+        typer.echo(translation.table())
+    if dry_run:
+        source = resume if resume is not None else recipe.path
+        typer.echo(f"# resolved recipe ({source}{', with --set ' + ' '.join(sets) if sets else ''}); "
+                   "model.vocab_size is set from the data when training starts")
+        typer.echo(yaml.safe_dump(config_to_dict(cfg), sort_keys=False, default_flow_style=None).rstrip())
+        return
+    from sapling.training.train import train as run
+
+    if translation is not None and translation.dataset_import is not None:
+        typer.echo(translation.dataset_import.run(progress=True))
     result = run(cfg, resume=resume, init_from=init_from)
     typer.echo(f"trained {result.epochs} epoch(s), {result.global_step} steps in {result.seconds:.0f} s")
     typer.echo(f"logs: {result.log_dir}")
@@ -438,6 +491,9 @@ def evaluate(
     reference_count: Annotated[int, typer.Option(
         "--reference-count", help="Held-out corpus trees per species for 1-NNA, coverage and diversity.")] = 64,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    dataset: Annotated[Optional[Path], typer.Option(
+        "--dataset", help="For a model trained on imported data: compare with this dataset's held-out "
+        "split (and, without --prompts, prompt with its captions).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report.json, report.md and PNG grids.")]
     = Path("eval"),
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
@@ -447,13 +503,13 @@ def evaluate(
     from sapling.model.pipeline import TreePipeline
     from sapling.training.evaluate import evaluate as run, load_prompts
 
-    prompt_list = load_prompts(prompts)
+    prompt_list = load_prompts(prompts) if prompts is not None or dataset is None else None
     if checkpoint is not None:
         _require_file(checkpoint)
     pipe = TreePipeline.from_checkpoint(checkpoint or default_checkpoint(), device=device)
     report = run(pipe, prompt_list, num_samples=num_samples, size=size, steps=sampling_steps,
                  guidance_scale=guidance_scale, seed=seed, out=out, reference_count=reference_count,
-                 postprocess=postprocess or pipe.default_postprocess)
+                 postprocess=postprocess or pipe.default_postprocess, dataset=dataset)
     typer.echo(report.to_text())
     typer.echo(f"report: {out / 'report.md'}")
 
@@ -671,7 +727,7 @@ def dataset_build(
     sizes: Annotated[Optional[str], typer.Option(
         "--sizes", help="Comma-separated size buckets (normal,big,huge); default all.")] = None,
     ground: Annotated[bool, typer.Option("--ground/--no-ground", help="Lay a ground patch under each trunk.")] = True,
-    holdout: Annotated[float, typer.Option("--holdout", help="Fraction of trees held out for evaluation.")] = 0.05,
+    holdout: Annotated[float, typer.Option("--holdout", help="Fraction of trees held out for evaluation.")] = HOLDOUT,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing dataset in OUT.")] = False,
 ) -> None:
     """Grow procedural vanilla-faithful trees with captions into dataset shards."""
@@ -684,23 +740,31 @@ def dataset_build(
 
 @dataset_app.command("import")
 def dataset_import(
-    src: Annotated[Path, typer.Argument(help="Folder of .schem/.nbt/.litematic files.", show_default=False)],
+    src: Annotated[Path, typer.Argument(help="Folder of .schem/.schematic/.nbt/.litematic files.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder to create.", show_default=False)],
     captions: Annotated[Optional[Path], typer.Option(
-        "--captions", help="CSV or JSONL of file,caption (default: captions from file names).")] = None,
-    unknown: Annotated[str, typer.Option(
-        "--unknown", help="Blocks outside the model vocabulary: 'air' maps them to air, 'error' skips the file.")] = "air",
-    size: Annotated[Optional[str], typer.Option("--size", help="Put every structure into this bucket.")] = None,
+        "--captions", help="CSV (file,caption), JSONL, or a JSON list of {original_file, prompt, tags, size}; "
+        "default: metadata JSON found in SRC, then the file names.")] = None,
+    vocab: Annotated[str, typer.Option(
+        "--vocab", help="'data': the files' own block states; 'tree': the shipped model's vocabulary; "
+        "or a vocab.json to map onto (fine-tuning).")] = "data",
+    min_count: Annotated[int, typer.Option(
+        "--min-count", help="States seen fewer times are merged into a similar state (or dropped, reported).")]
+        = IMPORT_MIN_COUNT,
+    size: Annotated[Optional[str], typer.Option(
+        "--size", help="Put every structure into this bucket (normal, big, huge).")] = None,
+    holdout: Annotated[float, typer.Option(
+        "--holdout", help="Fraction held out for evaluation, per size bucket.")] = HOLDOUT,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the held-out split.")] = 0,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", min=1, help="Processes reading files (default: one per core).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing dataset in OUT.")] = False,
 ) -> None:
-    """Import your own schematics (with captions) into a dataset."""
-    from sapling.errors import DatasetError
+    """Import your own schematics: the data's own blocks, markers and frames, captions, a held-out split."""
     from sapling.training.dataset import import_dataset
 
-    if unknown not in ("air", "error"):
-        raise DatasetError(f"--unknown must be 'air' or 'error', got {unknown!r}")
-    summary = import_dataset(src, out, captions=captions, unknown=unknown, size=size, overwrite=overwrite,
-                             progress=True)
+    summary = import_dataset(src, out, captions=captions, vocab=vocab, min_count=min_count, size=size,
+                             holdout=holdout, seed=seed, workers=workers, overwrite=overwrite, progress=True)
     typer.echo(summary.to_text())
 
 
