@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Literal, NamedTuple, Sequence
 
 import numpy as np
 from scipy import ndimage
 
-from sapling.blocks import KIND_ID, SPECIES, parse_state
+from sapling.blocks import KIND_ID, SPECIES, BlockVocab, parse_state
 from sapling.errors import ConfigError, StructureError
 from sapling.structure import Structure
 
@@ -85,14 +86,38 @@ def components(structure: Structure, connectivity: Connectivity = "any") -> Comp
     return Components(labels.astype(np.int32, copy=False), int(count))
 
 
-def _main_label(comps: Components, is_log: np.ndarray) -> int:
-    """Label of the largest component holding a log, 0 if no component does.
+@lru_cache(maxsize=64)
+def _decaying_leaves(vocab: BlockVocab) -> np.ndarray:
+    """(V,) bool: leaf states that are not persistent (they decay without a log)."""
+    return np.array([k == KIND_ID["leaves"] and "persistent=true" not in s
+                     for k, s in zip(vocab.kind_ids.tolist(), vocab.states)], dtype=bool)
+
+
+def anchor_mask(structure: Structure) -> np.ndarray:
+    """``(X, Y, Z)`` bool: the blocks a main structure must contain.
+
+    Logs, where there are any. A structure without logs (a rock, a flower patch, a bush
+    of persistent leaves) anchors on any of its blocks, so its largest component is its
+    main structure, unless it holds leaves that would decay: leaves need a log, so a
+    crown without a trunk has no main structure.
+    """
+    kinds = structure.kinds()
+    logs = kinds == KIND_ID["log"]
+    if logs.any():
+        return logs
+    if _decaying_leaves(structure.vocab)[structure.blocks].any():
+        return logs  # all False
+    return kinds != KIND_ID["air"]
+
+
+def _main_label(comps: Components, anchor: np.ndarray) -> int:
+    """Label of the largest component holding an anchor block, 0 if no component does.
 
     Ties go to the lowest label (the component met first in x-major scan order).
     """
     sizes = np.bincount(comps.labels.ravel(), minlength=comps.count + 1)
     with_log = np.zeros(comps.count + 1, dtype=bool)
-    with_log[np.unique(comps.labels[is_log])] = True
+    with_log[np.unique(comps.labels[anchor])] = True
     with_log[0] = False  # air is never the main structure
     if not with_log.any():
         return 0
@@ -100,13 +125,14 @@ def _main_label(comps: Components, is_log: np.ndarray) -> int:
 
 
 def main_structure(structure: Structure, connectivity: Connectivity = "any") -> np.ndarray | None:
-    """``(X, Y, Z)`` bool mask of the main structure, or None when there is no log.
+    """``(X, Y, Z)`` bool mask of the main structure, or None when there is none.
 
     The main structure is the largest connected component that contains a log, so
-    a stray log below the trunk does not become the anchor just for being lowest.
+    a stray log below the trunk does not become the anchor just for being lowest;
+    for structures without logs see ``anchor_mask``.
     """
     comps = components(structure, connectivity)
-    label = _main_label(comps, structure.mask_of("log"))
+    label = _main_label(comps, anchor_mask(structure))
     return comps.labels == label if label else None
 
 
@@ -123,15 +149,15 @@ def _connected_fraction(comps: Components, is_log: np.ndarray) -> float:
 def connectivity(structure: Structure) -> float:
     """Fraction of non-air blocks in the main structure, touching at faces, edges or corners.
 
-    1.0 means nothing floats. An empty structure scores 1.0 (nothing floats); one
-    with blocks but no log scores 0.0 (no main structure, so everything floats).
+    1.0 means nothing floats. An empty structure scores 1.0 (nothing floats); leaves
+    without any log score 0.0 (no main structure, so everything floats; ``anchor_mask``).
     """
-    return _connected_fraction(components(structure, "any"), structure.mask_of("log"))
+    return _connected_fraction(components(structure, "any"), anchor_mask(structure))
 
 
 def face_connectivity(structure: Structure) -> float:
     """``connectivity`` with faces only (6-neighbourhood); vanilla trees score 1.0."""
-    return _connected_fraction(components(structure, "face"), structure.mask_of("log"))
+    return _connected_fraction(components(structure, "face"), anchor_mask(structure))
 
 
 # --- trunk and crown ---
@@ -170,6 +196,8 @@ def _crown(main: np.ndarray | None, kinds: np.ndarray) -> Crown:
         return Crown(None, None, None)
     logs = main & (kinds == KIND_ID["log"])
     base = _trunk_base(logs)
+    if base is None:  # a main structure without logs (a rock, a bush of persistent leaves)
+        return Crown(None, None, None)
     log_ys = np.flatnonzero(logs.any(axis=(0, 2)))
     leaf_ys = np.flatnonzero((main & (kinds == KIND_ID["leaves"])).any(axis=(0, 2)))
     highest_log = int(log_ys[-1]) - base
@@ -346,7 +374,8 @@ def tree_metrics(structure: Structure, species: str | None = None) -> TreeMetric
     is_log = kinds == KIND_ID["log"]
     comps = components(structure, "any")
     comps_face = components(structure, "face")
-    label = _main_label(comps, is_log)
+    anchor = anchor_mask(structure)
+    label = _main_label(comps, anchor)
     main = comps.labels == label if label else None
     counts = _species_counts(structure)
     top = _crown(main, kinds)
@@ -357,8 +386,8 @@ def tree_metrics(structure: Structure, species: str | None = None) -> TreeMetric
         leaves=int(np.count_nonzero(kinds == KIND_ID["leaves"])),
         components=comps.count,
         components_face=comps_face.count,
-        connectivity=_connected_fraction(comps, is_log),
-        face_connectivity=_connected_fraction(comps_face, is_log),
+        connectivity=_connected_fraction(comps, anchor),
+        face_connectivity=_connected_fraction(comps_face, anchor),
         fully_connected=bool(n_blocks > 0 and main is not None and int(np.count_nonzero(main)) == n_blocks),
         leaf_decay_fraction=leaf_decay_fraction(structure),
         species_purity=None if species is None else _purity(counts, _species_name(species)),

@@ -82,8 +82,9 @@ def _kind_counts(structure: Structure, mask: np.ndarray) -> dict[str, int]:
 class PruneReport:
     """What ``prune`` removed: blocks outside the main structure, per kind, and their components.
 
-    ``no_log`` is True when the structure holds no log at all: there is no tree to
-    keep, the result is empty and ``message`` says so.
+    ``no_log`` is True when there is no main structure (leaves that need a log hold
+    none, ``metrics.anchor_mask``): there is no tree to keep, the result is empty and
+    ``message`` says so.
     """
 
     connectivity: str
@@ -98,8 +99,10 @@ def prune(structure: Structure, connectivity: Connectivity = "any") -> tuple[Str
     """Keep only the main structure: the largest connected component holding a log.
 
     ``connectivity="any"`` counts face, edge and corner contacts (26-neighbourhood:
-    diagonal palm fronds stay), ``"face"`` faces only. A structure without a log
-    comes back empty (same grid shape, all air), with ``no_log`` set in the report.
+    diagonal palm fronds stay), ``"face"`` faces only. A structure without logs keeps
+    its largest component (a rock, a flower patch), unless it has decaying leaves: a
+    crown without a trunk comes back empty (same grid shape, all air), with ``no_log``
+    set in the report.
     """
     _choice(connectivity, "connectivity", {"any": "faces, edges and corners touch", "face": "faces only"})
     comps = components(structure, connectivity)
@@ -107,7 +110,7 @@ def prune(structure: Structure, connectivity: Connectivity = "any") -> tuple[Str
     solid = structure.blocks != 0
     if main is None:
         message = ("the structure is empty" if comps.count == 0
-                   else "the structure has no log, so nothing belongs to a tree: everything was removed")
+                   else "its leaves have no log to hold them, so nothing belongs to a tree: everything was removed")
         report = PruneReport(connectivity, int(np.count_nonzero(solid)), comps.count,
                              _kind_counts(structure, solid), no_log=True, message=message)
         return structure.with_blocks(np.zeros_like(structure.blocks)), report

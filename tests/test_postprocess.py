@@ -10,6 +10,7 @@ import pytest
 
 from sapling.blocks import BlockVocab, block_kind, parse_state
 from sapling.errors import ConfigError
+from sapling.game_data import full_state
 from sapling.metrics import connectivity, face_connectivity, leaf_decay_fraction, leaf_distance, trunk_base
 from sapling.postprocess import (
     clean, fix_decorations, fix_leaves, fix_log_axes, ground, prune, with_leaf_distance,
@@ -90,6 +91,21 @@ def test_edge_and_corner_contacts_count_only_for_any(offset):
     cut, report_face = prune(s, "face")
     assert leaf not in cut.block_dict() and set(cut.block_dict()) == set(blocks)
     assert report_face.blocks_removed == 1 and face_connectivity(cut) == 1.0
+
+
+def test_structures_without_logs_keep_their_largest_part():
+    """Any dataset's structures: a rock or a bush of persistent leaves has no log, and is kept."""
+    rock = Structure.from_blocks({(x, 0, z): "stone" for x in range(3) for z in range(3)}
+                                 | {(1, 1, 1): "mossy_cobblestone", (6, 3, 6): "cobblestone"}, origin=(0, 0, 0))
+    out, report = prune(rock)
+    assert out.num_blocks == 10 and report.blocks_removed == 1 and not report.no_log
+    assert connectivity(rock) == pytest.approx(10 / 11)
+    bush = Structure.from_blocks({(x, 0, 0): "oak_leaves[persistent=true]" for x in range(4)}, origin=(0, 0, 0))
+    cleaned, summary = clean(bush)
+    assert cleaned.num_blocks == 4 and not summary.prune.no_log
+    flowers = Structure.from_blocks({(0, 0, 0): "grass_block", (0, 1, 0): "poppy", (1, 1, 0): "dandelion"},
+                                    origin=(0, 0, 0))
+    assert clean(flowers)[0].counts() == {"minecraft:dandelion": 1, "minecraft:grass_block": 1, "minecraft:poppy": 1}
 
 
 def test_no_log_gives_an_empty_structure_and_says_so():
@@ -385,4 +401,5 @@ def test_a_cleaned_tree_survives_a_schematic_round_trip(tmp_path):
     path = tmp_path / "tree.schem"
     write_structure(out, path)
     back = read_structure(path)
-    assert back.block_dict() == out.block_dict()
+    # The file names every property (the game's defaults spelled out): otherwise the same blocks.
+    assert back.block_dict() == {pos: full_state(state) for pos, state in out.block_dict().items()}

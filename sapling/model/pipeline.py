@@ -240,11 +240,14 @@ class TreePipeline:
         """Commit the most log-like voxel of the centre column's lower half as each sample's anchor.
 
         Training data stands every trunk on the centre column, so this is the trunk;
-        growth from it is what the connected sampler accepts. Returns the anchors.
+        growth from it is what the connected sampler accepts. Returns the anchors
+        (``None`` each when the vocabulary has no log).
         """
         b, _, sx, sy, sz = logits.shape
         cx, cz = sx // 2, sz // 2
         log_ids = torch.as_tensor(self.vocab.ids_of_kind("log"), device=logits.device)
+        if not len(log_ids):  # a vocabulary without logs: nothing to grow from, sample plainly
+            return [None] * b
         col = torch.softmax(logits[:, :, cx, : max(1, sy // 2), cz].float(), dim=1)  # (B, V, Y/2)
         p_log = col[:, log_ids].sum(dim=1)  # (B, Y/2)
         ys = p_log.argmax(dim=1)
@@ -264,6 +267,8 @@ class TreePipeline:
         of leaves: azalea trees grow azalea leaves on oak logs) and the most expected
         ground block win; blocks of other species and other ground blocks are ruled
         out, as are species decorations (cocoa, propagules, pale moss) of neither species.
+        A vocabulary without log (or leaf) species locks nothing for that kind; one
+        without ground blocks leaves the rest alone: the lock works with any vocabulary.
         """
         vocab = self.vocab
         if not hasattr(self, "_kind_t"):
@@ -279,6 +284,9 @@ class TreePipeline:
         chosen = []
         for k in ("log", "leaves"):
             ids = (kind == KIND_ID[k]) & (species >= 0)
+            if not ids.any():
+                chosen.append(torch.full((b,), -2, device=logits.device))  # matches no species
+                continue
             per_species = torch.zeros(b, n_species, device=logits.device)
             per_species.index_add_(1, species[ids], expected[:, ids])
             best = per_species.argmax(dim=1)  # (B,)
@@ -344,8 +352,9 @@ class TreePipeline:
             if callback is not None:
                 fixed = newly & (tokens != 0)
                 if step == 0 and connected:
-                    for i, (x, y, z) in enumerate(anchors):
-                        fixed[i, x, y, z] = True
+                    for i, anchor in enumerate(anchors):
+                        if anchor is not None:
+                            fixed[i, anchor[0], anchor[1], anchor[2]] = True
                 pos = fixed.nonzero().cpu().numpy()
                 callback(StepEvent(step + 1, steps, pos, tokens[fixed].cpu().numpy(), self.vocab))
         return tokens

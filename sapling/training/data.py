@@ -60,10 +60,20 @@ class TreeSet(torch.utils.data.Dataset):
 
 
 class BucketBatchSampler(Sampler[list[int]]):
-    """Shuffled batches, each drawn from a single size bucket; deterministic per (seed, epoch)."""
+    """Shuffled batches, each drawn from a single size bucket; deterministic per (seed, epoch).
 
-    def __init__(self, trees: TreeSet, batch_size: int, shuffle: bool, seed: int, drop_last: bool = False):
+    Under DDP every rank builds the same list of batches (same seed, same epoch) and keeps
+    every ``world_size``-th one from ``rank`` on: the ranks train on different trees, and
+    together on all of them. The list is padded by repeating its first batches so every
+    rank gets the same number of batches (a rank that ran out early would hang the others).
+    """
+
+    def __init__(self, trees: TreeSet, batch_size: int, shuffle: bool, seed: int, drop_last: bool = False,
+                 rank: int = 0, world_size: int = 1):
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank {rank} is not in 0..{world_size - 1}")
         self.trees, self.batch_size, self.shuffle, self.seed, self.drop_last = trees, batch_size, shuffle, seed, drop_last
+        self.rank, self.world_size = rank, world_size
         self.epoch = 0
         self.groups: dict[str, list[int]] = {}
         for i, (size, _) in enumerate(trees.items):
@@ -84,16 +94,21 @@ class BucketBatchSampler(Sampler[list[int]]):
         if self.shuffle:
             batches = [batches[int(j)] for j in torch.randperm(len(batches), generator=g)]
         self.epoch += 1  # the next pass differs even when Lightning does not call set_epoch
+        if self.world_size > 1 and batches:
+            total = len(self) * self.world_size
+            batches = (batches * -(-total // len(batches)))[:total]
+            batches = batches[self.rank::self.world_size]
         return batches
 
     def __iter__(self) -> Iterator[list[int]]:
         return iter(self._batches())
 
     def __len__(self) -> int:
+        """Batches per epoch on this rank."""
         n = 0
         for idx in self.groups.values():
             n += len(idx) // self.batch_size if self.drop_last else -(-len(idx) // self.batch_size)
-        return n
+        return -(-n // self.world_size)
 
 
 def collate(items: list[tuple[torch.Tensor, str]]) -> dict[str, object]:
@@ -105,6 +120,13 @@ def corpus_cache_dir(config: DataConfig, root: Path) -> Path:
     types = "all" if not config.types else "-".join(sorted(config.types))
     key = f"corpus-v{GENERATOR_VERSION}-n{config.corpus_size}-s{config.seed}-{types}-g{int(config.ground)}"
     return root / "corpus_cache" / key
+
+
+def data_vocab(config: DataConfig) -> BlockVocab:
+    """The vocabulary a recipe's data uses: a dataset's own, or the tree vocabulary of the built-in corpus."""
+    if config.dataset is None:
+        return BlockVocab.default()
+    return load_dataset(config.dataset, "all").vocab
 
 
 class TreeDataModule(L.LightningDataModule):
@@ -127,6 +149,19 @@ class TreeDataModule(L.LightningDataModule):
                           ground=self.config.ground, holdout=self.config.holdout, progress=False, overwrite=True)
         return out
 
+    def prepare_data(self) -> None:
+        # Lightning calls this on one process per node before ``setup`` runs on all of them, so
+        # DDP ranks do not race to build the corpus cache.
+        self.dataset_dir()
+
+    def _rank_and_world_size(self) -> tuple[int, int]:
+        """This process's place among the training processes (0 of 1 outside DDP)."""
+        if self.trainer is not None:
+            return self.trainer.global_rank, self.trainer.world_size
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            return torch.distributed.get_rank(), torch.distributed.get_world_size()
+        return 0, 1
+
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return
@@ -139,9 +174,15 @@ class TreeDataModule(L.LightningDataModule):
             raise DatasetError(f"dataset {root} has no held-out trees of sizes {', '.join(self.config.sizes)} for validation")
 
     def train_dataloader(self) -> DataLoader:
-        sampler = BucketBatchSampler(self.train_set, self.batch_size, shuffle=True, seed=self.seed, drop_last=False)
+        # Sharded here, not by Lightning: it cannot put a DistributedSampler into a custom batch
+        # sampler, so the trainer runs with use_distributed_sampler=False.
+        rank, world_size = self._rank_and_world_size()
+        sampler = BucketBatchSampler(self.train_set, self.batch_size, shuffle=True, seed=self.seed, drop_last=False,
+                                     rank=rank, world_size=world_size)
         return DataLoader(self.train_set, batch_sampler=sampler, collate_fn=collate, num_workers=self.config.num_workers)
 
     def val_dataloader(self) -> DataLoader:
+        # Not sharded: every rank validates on the whole held-out split, so val/loss is the same
+        # number on every rank (early stopping agrees) without a cross-rank reduction.
         sampler = BucketBatchSampler(self.val_set, self.batch_size, shuffle=False, seed=self.seed)
         return DataLoader(self.val_set, batch_sampler=sampler, collate_fn=collate, num_workers=self.config.num_workers)

@@ -287,6 +287,28 @@ def reference_trees(species: str | None, size: str, count: int, seed: int = REFE
     return out
 
 
+def dataset_references(root: str | Path, species: str | None, size: str, count: int) -> list[Structure]:
+    """Up to ``count`` structures of a dataset's held-out split in bucket ``size``, of ``species``
+    (any for None; all of them when none has that species: an imported dataset may not be trees)."""
+    from sapling.training.dataset import load_dataset
+
+    held = load_dataset(root, "test")
+    rows = [i for i, e in enumerate(held.entries) if e.size == size]
+    same = [i for i in rows if species is not None and held.entries[i].attributes.get("species") == species]
+    return [held[i].structure for i in (same or rows)[:count]]
+
+
+def dataset_prompts(root: str | Path, size: str, count: int = 16) -> list[str]:
+    """The first captions of a dataset's held-out structures in ``size``: what to evaluate a model on."""
+    from sapling.training.dataset import load_dataset
+
+    held = load_dataset(root, "test")
+    prompts = list(dict.fromkeys(e.captions[0] for e in held.entries if e.size == size and e.captions))
+    if not prompts:
+        raise GenerationError(f"dataset {root} holds no held-out {size} structures with captions to evaluate on")
+    return prompts[:count]
+
+
 # --- evaluation ---
 
 def evaluate(
@@ -301,6 +323,7 @@ def evaluate(
     reference_count: int = 64,
     postprocess: str = "prune",
     progress: Progress = True,
+    dataset: str | Path | None = None,
 ) -> EvalReport:
     """Sample ``num_samples`` trees per prompt, score them and (with ``out``) write the report files.
 
@@ -310,13 +333,18 @@ def evaluate(
     the pipeline's repair mode (same seed, so the same raw trees, then repaired and
     cleaned), ``none`` skips them. Set metrics compare the final trees (post-processed
     unless ``none``) with ``reference_count`` held-out corpus trees of the prompt's
-    species (0 skips them). ``progress``: a rich bar, none, or a ``(done, total)`` callable.
+    species (0 skips them). With ``dataset`` (a model trained on imported data), the references
+    are that dataset's held-out structures and the default prompts their captions.
+    ``progress``: a rich bar, none, or a ``(done, total)`` callable.
     Raises ``GenerationError``/``ConfigError`` for bad arguments before sampling anything.
     """
     from sapling.model.pipeline import slug as slugify
     from sapling.training.corpus.captions import species_from_prompt
 
-    prompts = load_prompts() if prompts is None else [str(p).strip() for p in prompts]
+    if prompts is None:
+        prompts = load_prompts() if dataset is None else dataset_prompts(dataset, size)
+    else:
+        prompts = [str(p).strip() for p in prompts]
     steps = int(pipeline.defaults.sampling_steps if steps is None else steps)
     guidance_scale = float(pipeline.defaults.guidance_scale if guidance_scale is None else guidance_scale)
     _check(pipeline, prompts, num_samples, size, steps, guidance_scale, reference_count, postprocess)
@@ -335,7 +363,12 @@ def evaluate(
             raw, final, samples = _sample_prompt(pipeline, prompt, species, num_samples, size, steps,
                                                  guidance_scale, seed, postprocess)
             if species not in references:
-                refs = reference_trees(species, size, reference_count) if reference_count else []
+                if not reference_count:
+                    refs = []
+                elif dataset is not None:
+                    refs = dataset_references(dataset, species, size, reference_count)
+                else:
+                    refs = reference_trees(species, size, reference_count)
                 references[species] = (refs, diversity(refs) if len(refs) >= 2 else None)
             refs, ref_div = references[species]
             summary = _summarise(samples, final, refs, ref_div)
@@ -356,6 +389,7 @@ def evaluate(
             "num_prompts": len(prompts), "num_samples": num_samples, "size": size, "steps": steps,
             "guidance_scale": guidance_scale, "seed": seed, "postprocess": postprocess,
             "reference_count": reference_count, "reference_seed": REFERENCE_SEED,
+            "references": "corpus" if dataset is None else f"held-out split of {dataset}",
             "set_metrics_on": "raw" if postprocess == "none" else "post-processed",
             "device": str(pipeline.device), "checkpoint": _jsonable(getattr(pipeline, "info", {}) or {}),
         },
@@ -548,7 +582,8 @@ def _markdown(report: EvalReport) -> str:
         "",
         f"{s['num_prompts']} prompts x {s['num_samples']} samples, size {s['size']}, {s['steps']} steps, "
         f"guidance {s['guidance_scale']}, seed {s['seed']}, post-processing {s['postprocess']}, "
-        f"{s['reference_count']} corpus trees per species, device {s['device']}; {report.seconds:.0f} s in all.",
+        f"{s['reference_count']} reference structures per species ({s.get('references', 'corpus')}), "
+        f"device {s['device']}; {report.seconds:.0f} s in all.",
         "",
         "## Targets",
         "",

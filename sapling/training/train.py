@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import lightning as L
@@ -22,8 +22,9 @@ from sapling.blocks import BlockVocab
 from sapling.config import Config, apply_overrides, config_from_dict, config_to_dict
 from sapling.errors import ConfigError, ModelError
 from sapling.training.callbacks import CurvePlot, SampleEvaluation
-from sapling.training.data import TreeDataModule
+from sapling.training.data import TreeDataModule, data_vocab
 from sapling.training.module import TreeDiffusionModule
+from sapling.training.transfer import transfer_weights
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,12 @@ def train(config: Config, resume: str | Path | None = None, root: str | Path = "
     t = config.training
     root = Path(root)
     L.seed_everything(t.seed, workers=True, verbose=False)
-    vocab = BlockVocab.default()
-    if config.model.vocab_size != len(vocab):
-        raise ConfigError(f"model.vocab_size is {config.model.vocab_size} but the block vocabulary has {len(vocab)} states")
+    # The data decides the vocabulary (the dataset's own states, or the tree vocabulary of the
+    # built-in corpus), and with it the size of the network's output.
+    vocab = data_vocab(config.data)
+    config = replace(config, model=replace(config.model, vocab_size=len(vocab)))
+    if resume:
+        _check_resume_vocab(Path(resume), vocab, config)
     module = TreeDiffusionModule.from_config(config, vocab)
     if init_from:
         _load_initial_weights(module, config, vocab, Path(init_from))
@@ -90,6 +94,8 @@ def train(config: Config, resume: str | Path | None = None, root: str | Path = "
         devices=t.devices,
         strategy=t.strategy,
         num_nodes=t.num_nodes,
+        # TreeDataModule shards its size-bucket batches over the DDP ranks itself.
+        use_distributed_sampler=False,
         precision=t.precision,
         logger=logger,
         callbacks=callbacks,
@@ -114,17 +120,43 @@ def train(config: Config, resume: str | Path | None = None, root: str | Path = "
                        time.perf_counter() - start)
 
 
+def _check_resume_vocab(path: Path, vocab: BlockVocab, config: Config) -> None:
+    """A run resumes on the data it was trained on: same vocabulary, or a clear error."""
+    try:
+        raw = torch.load(path, map_location="cpu", weights_only=True)
+        trained = BlockVocab(raw["hyper_parameters"]["vocab"])
+    except FileNotFoundError:
+        raise ModelError(f"checkpoint {path} does not exist") from None
+    except Exception:  # noqa: BLE001 -- not ours to judge here; Lightning reports a broken file
+        return
+    if trained != vocab:
+        data = config.data.dataset or "the built-in corpus"
+        raise ConfigError(
+            f"--resume {path}: the run was trained on a vocabulary of {len(trained)} block states "
+            f"({trained.content_hash[:12]}), but the recipe's data ({data}) has {len(vocab)} "
+            f"({vocab.content_hash[:12]}); resume with the data it was trained on, or start a new run "
+            "from it with --init-from"
+        )
+
+
 def _load_initial_weights(module: TreeDiffusionModule, config: Config, vocab: BlockVocab, path: Path) -> None:
-    """Copy a checkpoint's EMA weights into both the trained network and its EMA."""
+    """Copy a checkpoint's EMA weights into both the trained network and its EMA.
+
+    A checkpoint over another vocabulary is fine-tuned onto this one: the rows of shared
+    states are copied, new states start from a similar state (``training.transfer``).
+    """
     from sapling.model.pipeline import Checkpoint
 
     ckpt = Checkpoint.load(path)
-    if ckpt.model_config != config.model:
+    same_but_vocab = replace(ckpt.model_config, vocab_size=config.model.vocab_size)
+    if same_but_vocab != config.model:
         raise ConfigError(f"--init-from {path}: its model section differs from the recipe's "
                           "(same architecture needed; take the model section from the checkpoint)")
-    if ckpt.vocab.content_hash != vocab.content_hash:
-        raise ConfigError(f"--init-from {path}: its block vocabulary differs from this Sapling's")
-    weights = {k: v.float() if v.is_floating_point() else v for k, v in ckpt.state_dict.items()}
+    state_dict = ckpt.state_dict
+    if ckpt.vocab != vocab:
+        state_dict, report = transfer_weights(state_dict, ckpt.vocab, vocab)
+        print(f"--init-from {path}: vocabulary of {len(ckpt.vocab)} -> {len(vocab)} states: {report.to_text()}")
+    weights = {k: v.float() if v.is_floating_point() else v for k, v in state_dict.items()}
     module.model.load_state_dict(weights)
     module.ema.load_state_dict(weights)
 
