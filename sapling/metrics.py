@@ -20,7 +20,7 @@ from scipy import ndimage
 
 from sapling.blocks import KIND_ID, SPECIES, BlockVocab, parse_state
 from sapling.errors import ConfigError, StructureError
-from sapling.structure import Structure
+from sapling.structure import Coord, Structure
 
 # Vanilla leaves decay when their distance to a log exceeds this.
 MAX_LEAF_DISTANCE = 6
@@ -211,6 +211,22 @@ def trunk_base(structure: Structure) -> int | None:
     """Grid y of the trunk base (the main structure's lowest log layer), None without logs."""
     main = main_structure(structure)
     return None if main is None else _trunk_base(main & structure.mask_of("log"))
+
+
+def estimate_trunk_base(structure: Structure) -> Coord:
+    """Grid coordinates of the trunk base, for files that do not store one.
+
+    As DESIGN.md defines it: the lowest log layer of the main structure; within that
+    layer the log nearest the layer's centre. ``(0, 0, 0)`` when there is no log.
+    """
+    main = main_structure(structure)
+    main_logs = main & structure.mask_of("log") if main is not None else None
+    if main_logs is None or not main_logs.any():
+        return (0, 0, 0)
+    y = _trunk_base(main_logs)
+    xz = np.argwhere(main_logs[:, y, :])
+    x, z = xz[np.argmin(((xz - xz.mean(axis=0)) ** 2).sum(axis=1))]
+    return (int(x), y, int(z))
 
 
 def trunk_height(structure: Structure) -> int:

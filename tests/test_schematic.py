@@ -13,7 +13,7 @@ from sapling import schematic
 from sapling.blocks import BlockVocab, parse_state
 from sapling.errors import SchematicError
 from sapling.metrics import leaf_distance
-from sapling.schematic import FORMATS, example_path, read_structure, write_structure
+from sapling.schematic import FORMATS, example_path, litematic, nbt, read_structure, write_structure
 from sapling.structure import Structure
 
 REPO = Path(__file__).resolve().parents[1]
@@ -202,7 +202,7 @@ def test_reads_foreign_litematic_with_negative_size_and_spanning_entries(tmp_pat
         return Compound({
             "Position": Compound({"x": Int(pos[0]), "y": Int(pos[1]), "z": Int(pos[2])}),
             "Size": Compound({"x": Int(size[0]), "y": Int(size[1]), "z": Int(size[2])}),
-            "BlockStatePalette": List[Compound]([schematic._state_tag(s) for s in palette]),
+            "BlockStatePalette": List[Compound]([nbt._state_tag(s) for s in palette]),
             "BlockStates": pack_longs(values, bits),
             "TileEntities": List[Compound](), "Entities": List[Compound](),
         })
@@ -387,7 +387,7 @@ def lite_root(size=(2, 2, 1), palette=("minecraft:air", "minecraft:stone"), long
     region = Compound({
         "Position": Compound({"x": Int(0), "y": Int(0), "z": Int(0)}),
         "Size": Compound({"x": Int(size[0]), "y": Int(size[1]), "z": Int(size[2])}),
-        "BlockStatePalette": List[Compound]([schematic._state_tag(s) for s in palette]),
+        "BlockStatePalette": List[Compound]([nbt._state_tag(s) for s in palette]),
         "BlockStates": longs if longs is not None else pack_longs([1] * min(count, 64), 2),
     })
     return {"Version": Int(6), "Regions": Compound(regions if regions is not None else {"r": region})}
@@ -498,7 +498,7 @@ def test_missing_file_raises_schematic_error(tmp_path):
 
 
 def test_gzip_bomb_is_refused_before_inflating_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(schematic, "MAX_NBT_BYTES", 100_000)
+    monkeypatch.setattr(nbt, "MAX_NBT_BYTES", 100_000)
     path = tmp_path / "bomb.schem"
     path.write_bytes(gzip.compress(b"\x0a\x00\x00\x07\x00\x01x\x00\x10\x00\x00" + bytes(1 << 20) + b"\x00"))
     with pytest.raises(SchematicError, match="bomb.schem: decompresses to more than"):
@@ -563,7 +563,7 @@ def test_write_refuses_sizes_the_readers_refuse(tmp_path):
 
 
 def test_litematic_palettes_are_capped_across_regions(tmp_path, monkeypatch):
-    monkeypatch.setattr(schematic, "MAX_PALETTE", 3)
+    monkeypatch.setattr(litematic, "MAX_PALETTE", 3)
     one = lite_root()["Regions"]["r"]
     path = save_nbt(tmp_path / "two.litematic", lite_root(regions={"a": one, "b": one}))
     with pytest.raises(SchematicError, match="two.litematic: the regions' palettes hold more than 3 entries"):

@@ -92,8 +92,7 @@ def _base(structure: Structure, file_origin: tuple[int, int, int]) -> tuple[int,
     structure's lowest log layer), as Sapling's own files store it; WorldEdit files keep
     the spot the player stood on, which is estimated away.
     """
-    from sapling.metrics import main_structure
-    from sapling.schematic import estimate_trunk_base
+    from sapling.metrics import estimate_trunk_base, main_structure
 
     logs = structure.mask_of("log")
     if logs.any():
