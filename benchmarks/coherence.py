@@ -18,7 +18,7 @@ import numpy as np
 from sapling.generate import default_checkpoint
 from sapling.metrics import tree_metrics
 from sapling.model.pipeline import TreePipeline
-from sapling.training.corpus.captions import species_from_prompt
+from sapling.prompts import species_from_prompt
 
 PROMPTS = ["oak tree", "tall birch tree", "spruce tree", "cherry tree", "acacia tree", "jungle tree",
            "dark oak tree", "mangrove tree"]

@@ -501,7 +501,8 @@ def evaluate(
     """Score a checkpoint: coherence, species, realism and diversity against the corpus, speed."""
     from sapling.generate import default_checkpoint
     from sapling.model.pipeline import TreePipeline
-    from sapling.training.evaluate import evaluate as run, load_prompts
+    from sapling.prompts import load_prompts
+    from sapling.training.evaluate import evaluate as run
 
     prompt_list = load_prompts(prompts) if prompts is not None or dataset is None else None
     if checkpoint is not None:
@@ -553,8 +554,9 @@ def serve(
 
     from sapling.generate import default_checkpoint
     from sapling.model.pipeline import TreePipeline
-    from sapling.server.app import (SaplingServer, ServerConfigError, ServerSettings, configure_logging,
-                                    model_info, serve_forever)
+    from sapling.bridge.bedrock import endpoints
+    from sapling.logs import configure_logging
+    from sapling.server.app import SaplingServer, ServerConfigError, ServerSettings, model_info, serve_forever
     from sapling.server.protocol import Limits
 
     configure_logging(log_level)
@@ -573,7 +575,8 @@ def serve(
         _require_file(checkpoint)
     path = checkpoint or default_checkpoint()
     pipe = TreePipeline.from_checkpoint(path, device=device)
-    server = SaplingServer(pipe, settings, model_info(pipe, "default" if checkpoint is None else str(path)))
+    server = SaplingServer(pipe, settings, model_info(pipe, "default" if checkpoint is None else str(path)),
+                           endpoints())
     try:
         asyncio.run(serve_forever(server))
     except OSError as exc:
@@ -630,7 +633,7 @@ def bridge_java(
     """Java Edition: '!tree <prompt>' in chat grows a tree in front of the player (RCON + server log)."""
     from sapling.bridge.java import BridgeError, BridgeSettings, JavaBridge, LogFollower
     from sapling.bridge.placement import Journal
-    from sapling.server.app import configure_logging
+    from sapling.logs import configure_logging
 
     configure_logging(log_level)
     if not log_file.is_file():

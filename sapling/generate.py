@@ -60,7 +60,7 @@ class GenerateResult:
 
 def _output_paths(out: Path, fmt: str | None, prompt: str, seed: int, count: int) -> tuple[list[Path], str]:
     """One path per tree: ``OUT/<slug>-<seed>-<i>.<fmt>`` for a folder, ``OUT`` itself for one file."""
-    from sapling.model.pipeline import slug
+    from sapling.prompts import slug
 
     suffix = out.suffix.lower().lstrip(".")
     if suffix in FORMATS:
@@ -112,7 +112,7 @@ def generate_trees(
     """
     from sapling.model.pipeline import TreePipeline
     from sapling.schematic import write_structure
-    from sapling.training.corpus.captions import species_from_prompt
+    from sapling.prompts import species_from_prompt
 
     paths, fmt = _output_paths(Path(out), fmt, prompt, seed, num_samples)
     if pipeline is None:

@@ -577,7 +577,20 @@ class BedrockSession:
         return TreeResult("done", f"{ours} blocks placed{extra}", ours, skipped, tree.removed, anchor)
 
 
-__all__ = ["BedrockSession", "BedrockError", "CommandQueue", "CommandResult", "ChatMessage", "TreeCommand",
+async def bedrock_endpoint(connection: AsyncIterable[str | bytes], send_text: Callable[[str], None], submit: Submit,
+                           settings: Any) -> None:
+    """The ``/bedrock`` endpoint ``sapling serve`` mounts (``server.app.Endpoint``): one game per
+    connection, with the server's trigger word and size ceiling (``ServerSettings``)."""
+    await BedrockSession(send_text, submit, trigger=settings.bedrock_trigger,
+                         max_size=settings.bedrock_max_size).run(connection)
+
+
+def endpoints() -> dict[str, Callable]:
+    """What a server mounts for Bedrock games: ``{BEDROCK_PATH: bedrock_endpoint}``."""
+    return {BEDROCK_PATH: bedrock_endpoint}
+
+
+__all__ = ["BedrockSession", "bedrock_endpoint", "endpoints", "BedrockError", "CommandQueue", "CommandResult", "ChatMessage", "TreeCommand",
            "TreeResult", "Pose", "chat_from_event", "parse_command", "player_pose", "anchor_for", "rawtext",
            "help_text", "command_request", "subscribe_request", "BEDROCK_PATH", "MAX_AWAITING",
            "TOO_MANY_COMMANDS"]

@@ -14,7 +14,6 @@ vocabulary, the (EMA) weights and the sampling defaults.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,12 +138,6 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if dev.type not in ("cpu", "cuda"):
         raise ModelError(f"unsupported device {device!r}; use auto, cpu or cuda")
     return dev
-
-
-def slug(text: str, max_len: int = 40) -> str:
-    """A file-name-safe form of a prompt: ``"Tall Birch tree!"`` -> ``"tall-birch-tree"``."""
-    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return s[:max_len].rstrip("-") or "tree"
 
 
 class TreePipeline:
@@ -498,4 +491,4 @@ class TreePipeline:
         return s
 
 
-__all__ = ["Checkpoint", "StepEvent", "TreePipeline", "resolve_device", "slug", "MAX_STEPS", "MAX_SAMPLES"]
+__all__ = ["Checkpoint", "StepEvent", "TreePipeline", "resolve_device", "MAX_STEPS", "MAX_SAMPLES"]

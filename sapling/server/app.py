@@ -17,18 +17,27 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from sapling.bridge.bedrock import BedrockSession
 from sapling.errors import SaplingError
-from sapling.model.pipeline import TreePipeline
 from sapling.server import protocol, web
 from sapling.server.protocol import Cancel, Generate, Info, Limits, Ping, ProtocolError
 from sapling.server.service import GenerationService, Job
+
+if TYPE_CHECKING:
+    from sapling.model.pipeline import TreePipeline
+
+# A request of a mounted endpoint: the request dict and a callback for each reply dict; it returns
+# a function that cancels the request.
+Submit = Callable[[dict, Callable[[dict], None]], Callable[[], None]]
+# An endpoint mounted at a path (the Bedrock game's /bedrock): it talks to one connection in its own
+# protocol, sends text with ``send`` and asks the service for trees through ``submit``. The server
+# knows no endpoint itself, so it depends on no bridge; ``sapling serve`` mounts them.
+Endpoint = Callable[["ServerConnection", Callable[[str], None], Submit, "ServerSettings"], Awaitable[None]]
 
 log = logging.getLogger("sapling.server")
 
@@ -97,11 +106,12 @@ class SaplingServer:
     """The service plus the websocket endpoint; ``start``/``stop`` on a running event loop."""
 
     def __init__(self, pipeline: TreePipeline, settings: ServerSettings | None = None,
-                 model_info: dict[str, Any] | None = None):
+                 model_info: dict[str, Any] | None = None, endpoints: Mapping[str, Endpoint] | None = None):
         self.settings = settings or ServerSettings()
         self.settings.check()
         self.pipeline = pipeline
         self.model_info = model_info or {}
+        self.endpoints = {path.rstrip("/"): e for path, e in (endpoints or {}).items()}
         self.service: GenerationService | None = None
         self._server: Server | None = None
         self.port: int | None = None
@@ -148,8 +158,11 @@ class SaplingServer:
                     await writer
                     await connection.close(code=1008, reason="unauthorized")
                     return
-            if connection.request is not None and urlsplit(connection.request.path).path.rstrip("/") == "/bedrock":
-                await self._serve_bedrock(connection, outbox.put_nowait, jobs, peer)
+            path = urlsplit(connection.request.path).path.rstrip("/") if connection.request is not None else ""
+            if path in self.endpoints:
+                log.info("%s connected from %s", path, peer)
+                await self.endpoints[path](connection, outbox.put_nowait, self._submitter(jobs, peer), self.settings)
+                log.info("%s at %s disconnected", path, peer)
                 return
             async for text in connection:
                 self._on_message(text, outbox, jobs, peer)
@@ -163,9 +176,8 @@ class SaplingServer:
             if not writer.done():
                 writer.cancel()
 
-    async def _serve_bedrock(self, connection: ServerConnection, send, jobs: dict[str, Job], peer: str) -> None:
-        """A Minecraft Bedrock game (``/connect host:port/bedrock``): its chat asks for trees, blocks go
-        back as commands (sapling.bridge.bedrock). Its requests are ``jobs`` of this connection, so
+    def _submitter(self, jobs: dict[str, Job], peer: str) -> Submit:
+        """``submit`` for a mounted endpoint: its requests are ``jobs`` of this connection, so
         leaving cancels them like any client's."""
         service = self.service
         assert service is not None
@@ -176,7 +188,7 @@ class SaplingServer:
             try:
                 generate = protocol.parse_message(json.dumps(request), self.settings.limits, service.defaults)
                 if not isinstance(generate, Generate):
-                    raise ProtocolError("invalid_request", "the game bridge only sends generate requests")
+                    raise ProtocolError("invalid_request", "a mounted endpoint only sends generate requests")
                 job = service.submit(generate, lambda text: on_message(json.loads(text)), peer)
             except ProtocolError as exc:
                 on_message(protocol.error(exc.code, exc.message, exc.request_id))
@@ -184,10 +196,7 @@ class SaplingServer:
             jobs[generate.id] = job
             return lambda: service.cancel(job)
 
-        log.info("minecraft bedrock connected from %s", peer)
-        await BedrockSession(send, submit, trigger=self.settings.bedrock_trigger,
-                             max_size=self.settings.bedrock_max_size).run(connection)
-        log.info("minecraft bedrock at %s disconnected", peer)
+        return submit
 
     def _on_message(self, text: str | bytes, outbox: asyncio.Queue, jobs: dict[str, Job], peer: str) -> None:
         service = self.service
@@ -261,9 +270,9 @@ class BackgroundServer:
     """
 
     def __init__(self, pipeline: TreePipeline, settings: ServerSettings | None = None,
-                 model_info: dict[str, Any] | None = None):
+                 model_info: dict[str, Any] | None = None, endpoints: Mapping[str, Endpoint] | None = None):
         settings = settings or ServerSettings(port=0)
-        self.server = SaplingServer(pipeline, settings, model_info)
+        self.server = SaplingServer(pipeline, settings, model_info, endpoints)
         self._loop = asyncio.new_event_loop()
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._main, name="sapling-server", daemon=True)
@@ -335,14 +344,5 @@ def model_info(pipeline: TreePipeline, checkpoint: str) -> dict[str, Any]:
             "parameters": params, "vocab_size": len(pipeline.vocab), **info}
 
 
-def configure_logging(level: str) -> None:
-    numeric = getattr(logging, level.upper(), None)
-    if not isinstance(numeric, int):
-        raise ServerConfigError(f"unknown log level {level!r}; choose debug, info, warning or error")
-    logging.basicConfig(level=numeric, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("sapling.server").setLevel(numeric)
-    logging.getLogger("websockets").setLevel(max(numeric, logging.WARNING))
-
-
 __all__ = ["BackgroundServer", "SaplingServer", "ServerSettings", "ServerConfigError", "serve_forever",
-           "model_info", "configure_logging", "is_loopback", "DEFAULT_HOST", "DEFAULT_PORT"]
+           "model_info", "is_loopback", "Endpoint", "Submit", "DEFAULT_HOST", "DEFAULT_PORT"]

@@ -258,7 +258,7 @@ def _deliver_live(job: Job, text: str) -> None:
 def _metrics(tree, seed: int) -> dict[str, Any]:
     """The figures a client shows next to a tree (all JSON-ready)."""
     from sapling.metrics import tree_metrics
-    from sapling.training.corpus.captions import species_from_prompt
+    from sapling.prompts import species_from_prompt
 
     prompt = tree.metadata.get("prompt", "")
     m = asdict(tree_metrics(tree, species_from_prompt(prompt)))

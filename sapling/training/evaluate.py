@@ -22,15 +22,15 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from sapling.errors import ConfigError, GenerationError, StructureError
+from sapling.errors import GenerationError, StructureError
 from sapling.metrics import TreeMetrics, diversity, set_metrics, tree_metrics
 from sapling.progress import Progress, progress_bar
+from sapling.prompts import load_prompts, slug, species_from_prompt
 from sapling.structure import SIZES, Structure
 
 if TYPE_CHECKING:
     from sapling.model.pipeline import TreePipeline
 
-DEFAULT_PROMPTS = Path(__file__).resolve().parent.parent / "recipes" / "prompts.txt"
 DEFAULT_OUT = Path("evaluation")
 CHUNK = 16  # samples per pipeline call: larger batches barely speed up sampling, and cost memory
 MAX_SAMPLES_PER_PROMPT = 1024
@@ -224,36 +224,6 @@ class EvalReport:
 
 # --- prompts ---
 
-def load_prompts(path: str | Path | None = None) -> list[str]:
-    """Prompts from a text file, one per line; blank lines and ``#`` comments are skipped.
-
-    ``None`` reads the packaged default list (``recipes/prompts.txt``). Raises
-    ``ConfigError`` for a missing, unreadable or empty file, or a prompt that is too long.
-    """
-    from sapling.model.pipeline import MAX_PROMPT_CHARS
-
-    path = DEFAULT_PROMPTS if path is None else Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"prompt file {str(path)!r} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"prompt file {str(path)!r} cannot be read as UTF-8 text ({exc})") from None
-    prompts = []
-    for n, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if len(line) > MAX_PROMPT_CHARS:
-            raise ConfigError(f"prompt file {str(path)!r}, line {n}: the prompt has {len(line)} characters; "
-                              f"at most {MAX_PROMPT_CHARS} are accepted")
-        prompts.append(line)
-    if not prompts:
-        raise ConfigError(f"prompt file {str(path)!r} holds no prompts: write one prompt per line "
-                          "(blank lines and lines starting with # are skipped)")
-    return prompts
-
-
 # --- reference trees ---
 
 def reference_trees(species: str | None, size: str, count: int, seed: int = REFERENCE_SEED) -> list[Structure]:
@@ -338,9 +308,6 @@ def evaluate(
     ``progress``: a rich bar, none, or a ``(done, total)`` callable.
     Raises ``GenerationError``/``ConfigError`` for bad arguments before sampling anything.
     """
-    from sapling.model.pipeline import slug as slugify
-    from sapling.training.corpus.captions import species_from_prompt
-
     if prompts is None:
         prompts = load_prompts() if dataset is None else dataset_prompts(dataset, size)
     else:
@@ -372,7 +339,7 @@ def evaluate(
                 references[species] = (refs, diversity(refs) if len(refs) >= 2 else None)
             refs, ref_div = references[species]
             summary = _summarise(samples, final, refs, ref_div)
-            name = _unique(slugify(prompt), slugs)
+            name = _unique(slug(prompt), slugs)
             preview = None
             if out_dir is not None:
                 preview = _save_sheet(raw, samples, out_dir / f"{name}.png")
@@ -611,6 +578,6 @@ def _markdown(report: EvalReport) -> str:
 
 
 __all__ = [
-    "DEFAULT_PROMPTS", "EvalReport", "PromptResult", "REFERENCE_SEED", "SampleResult", "Summary", "Target",
-    "TargetResult", "evaluate", "load_prompts", "reference_trees", "targets_for",
+    "EvalReport", "PromptResult", "REFERENCE_SEED", "SampleResult", "Summary", "Target",
+    "TargetResult", "evaluate", "reference_trees", "targets_for",
 ]

@@ -21,7 +21,7 @@ from websockets.asyncio.server import serve
 
 from sapling.blocks import BlockVocab, parse_state
 from sapling.bridge.bedrock import (BedrockError, BedrockSession, ChatMessage, CommandQueue, Pose, anchor_for,
-                                    chat_from_event, player_pose, rawtext)
+                                    chat_from_event, endpoints, player_pose, rawtext)
 from sapling.bridge.bedrock_blocks import to_bedrock
 from sapling.bridge.placement import PlacementError, to_world
 from sapling.server import protocol
@@ -284,7 +284,7 @@ def test_sapling_serve_grows_a_tree_in_a_bedrock_world(tiny_pipeline):
     # 10 blocks west at their feet.
     anchor = (90, 64, -21)
     world = _stones(anchor)
-    with BackgroundServer(tiny_pipeline, ServerSettings(port=0)) as srv:
+    with BackgroundServer(tiny_pipeline, ServerSettings(port=0), endpoints=endpoints()) as srv:
         replies: list[dict] = []
         real_submit = srv.service.submit
 
@@ -334,7 +334,7 @@ def test_other_paths_keep_the_json_protocol(tiny_pipeline):
 
     from sapling.server.app import BackgroundServer, ServerSettings
 
-    with BackgroundServer(tiny_pipeline, ServerSettings(port=0)) as srv:
+    with BackgroundServer(tiny_pipeline, ServerSettings(port=0), endpoints=endpoints()) as srv:
         with sync_connect(srv.url + "/bedrock-not") as ws:
             ws.send(json.dumps({"type": "ping"}))
             assert json.loads(ws.recv(timeout=30)) == {"type": "pong"}
@@ -526,7 +526,7 @@ def test_the_server_settings_choose_the_bedrock_trigger_and_size_limit(tiny_pipe
     from sapling.server.app import BackgroundServer, ServerSettings
 
     settings = ServerSettings(port=0, bedrock_trigger="!grow", bedrock_max_size="normal")
-    with BackgroundServer(tiny_pipeline, settings) as srv:
+    with BackgroundServer(tiny_pipeline, settings, endpoints=endpoints()) as srv:
         async def scenario():
             async with FakeBedrockGame(srv.url + "/bedrock") as game:
                 await game.chat("!grow big oak tree")

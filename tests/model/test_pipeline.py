@@ -6,7 +6,14 @@ import torch
 
 from sapling.errors import GenerationError, ModelError
 from sapling.metrics import face_connectivity
-from sapling.model.pipeline import MAX_SAMPLES, MAX_STEPS, Checkpoint, TreePipeline, resolve_device, slug
+from sapling.model.pipeline import (
+    MAX_SAMPLES,
+    MAX_STEPS,
+    Checkpoint,
+    TreePipeline,
+    resolve_device,
+)
+from sapling.prompts import slug
 from sapling.structure import SIZES
 
 

@@ -3,7 +3,8 @@ import random
 import pytest
 
 from sapling.blocks import SPECIES
-from sapling.training.corpus.captions import captions, leaf_density, size_word, species_from_prompt
+from sapling.prompts import species_from_prompt
+from sapling.training.corpus.captions import captions, leaf_density, size_word
 from sapling.training.corpus.generate import generate_tree, tree_types
 
 DECORATION_WORDS = ("vine", "cocoa", "bee", "hive", "propagule", "moss", "flower", "bloom")

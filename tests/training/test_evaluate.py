@@ -11,12 +11,18 @@ from PIL import Image
 
 from sapling.blocks import SPECIES
 from sapling.errors import ConfigError, GenerationError, SaplingError
+from sapling.prompts import DEFAULT_PROMPTS, load_prompts, species_from_prompt
 from sapling.structure import SIZES
 from sapling.training.corpus.base import REGISTRY
-from sapling.training.corpus.captions import captions, species_from_prompt
+from sapling.training.corpus.captions import captions
 from sapling.training.corpus.generate import generate_tree, tree_types
 from sapling.training.evaluate import (
-    DEFAULT_PROMPTS, REFERENCE_SEED, EvalReport, Summary, evaluate, load_prompts, reference_trees, targets_for,
+    REFERENCE_SEED,
+    EvalReport,
+    Summary,
+    evaluate,
+    reference_trees,
+    targets_for,
 )
 
 PROMPTS = ["oak tree", "a sakura in bloom"]

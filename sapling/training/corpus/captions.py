@@ -3,7 +3,7 @@
 ``captions(attributes, rng)`` turns what a grower measured (type, species, height,
 trunk width, decorations, leaf count, biome) into several phrasings, so that the
 text encoder sees varied wording for the same facts. Every caption names the
-tree (a species name or synonym), so ``species_from_prompt`` recovers the
+tree (a species name or synonym), so ``prompts.species_from_prompt`` recovers the
 species from any caption it writes.
 
 Size words come from the tree's height in blocks above the ground (the
@@ -34,7 +34,6 @@ the bounding box ``width x width x height`` that holds leaves is judged with
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -320,61 +319,7 @@ def captions(attributes: Mapping[str, Any], rng: random.Random | int = 0, n: int
     return out
 
 
-# --- species from free text ---
-
-# Patterns per tier; within a tier the earliest match in the text wins, the longest
-# one at a tie. Choices: "fir", "pine", "conifer", "christmas tree" ->
-# spruce (vanilla pines are spruce wood); "bush"/"shrub" -> jungle (the only vanilla
-# bush feature is the jungle bush) unless the prompt says "azalea"; "swamp oak" and
-# "big/fancy oak" -> oak; "sakura"/"blossom" -> cherry; "roofed oak" -> dark oak.
-_SPECIES_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"dark[ -]?oaks?", "dark_oak"), (r"roofed (?:oak|tree)s?", "dark_oak"),
-    (r"pale[ -]?oaks?", "pale_oak"),
-    (r"cherry blossoms?", "cherry"), (r"cherr(?:y|ies)", "cherry"), (r"sakuras?", "cherry"), (r"blossoms?", "cherry"),
-    (r"oaks?", "oak"),
-    (r"birch(?:es)?", "birch"),
-    (r"spruces?", "spruce"), (r"firs?", "spruce"), (r"pines?", "spruce"), (r"conifers?", "spruce"),
-    (r"christmas trees?", "spruce"),
-    (r"jungles?", "jungle"),
-    (r"acacias?", "acacia"),
-    (r"mangroves?", "mangrove"),
-    (r"azaleas?", "azalea"),
-)
-_FALLBACK_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"bush(?:es)?", "jungle"), (r"shrubs?", "jungle"),
-    (r"savannah?s?", "acacia"), (r"taiga", "spruce"), (r"dark forest", "dark_oak"), (r"pale garden", "pale_oak"),
-    (r"lush caves?", "azalea"), (r"swamps?", "oak"), (r"pink", "cherry"), (r"white[ -]bark(?:ed)?", "birch"),
-)
-
-
-def _compile(patterns: tuple[tuple[str, str], ...]) -> list[tuple[re.Pattern[str], str]]:
-    return [(re.compile(rf"\b{p}\b"), s) for p, s in patterns]
-
-
-_TIERS = (_compile(_SPECIES_PATTERNS), _compile(_FALLBACK_PATTERNS))
-
-
-def species_from_prompt(prompt: str) -> str | None:
-    """The species (one of ``blocks.SPECIES``) a free-text prompt names, or None.
-
-    Case, underscores and hyphens are ignored ("minecraft:dark_oak" works). Species
-    names and synonyms win over hints (biome words, colours, "bush"); among several
-    species named, the first one in the text wins. See ``_SPECIES_PATTERNS`` for the
-    synonym choices.
-    """
-    text = re.sub(r"[_:]+", " ", str(prompt).lower())
-    for tier in _TIERS:
-        hits = [(m.start(), -(m.end() - m.start()), species) for pat, species in tier for m in pat.finditer(text)]
-        if not hits:
-            continue
-        # Earliest first; at one start the longest ("cherry blossom" before "cherry"). A
-        # shorter name inside a longer one ("oak" in "dark oak") starts later, so loses.
-        hits.sort()
-        return hits[0][2]
-    return None
-
-
 __all__ = [
     "DENSE", "SIZE_WORDS", "SPARSE", "CaptionParts", "caption_parts", "captions", "decorations_of",
-    "leaf_density", "size_word", "species_from_prompt",
+    "leaf_density", "size_word",
 ]
