@@ -13,7 +13,18 @@ from sapling.metrics import tree_metrics
 
 
 def _log_dir(trainer: L.Trainer) -> Path:
-    return Path(trainer.log_dir or trainer.default_root_dir)
+    """The run's log folder, as this process knows it.
+
+    Not ``trainer.log_dir``: that broadcasts from rank 0, a collective every DDP rank must
+    join, and these callbacks write on rank 0 alone (a lone broadcast would stall the run).
+    """
+    from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+
+    if not trainer.loggers:
+        return Path(trainer.default_root_dir)
+    logger = trainer.loggers[0]
+    path = logger.log_dir if isinstance(logger, (CSVLogger, TensorBoardLogger)) else logger.save_dir
+    return Path(path or trainer.default_root_dir)
 
 
 class SampleEvaluation(L.Callback):
@@ -34,7 +45,7 @@ class SampleEvaluation(L.Callback):
         if not trainer.is_global_zero:
             return
         from sapling.render import save_preview
-        from sapling.training.corpus.captions import species_from_prompt
+        from sapling.prompts import species_from_prompt
 
         was_training = module.ema.training
         # Raw samples (no post-processing): the metrics judge the model, not the clean-up.
