@@ -10,7 +10,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from sapling import __version__
-from sapling.cli import app, summarize
+from sapling.cli import app
+from sapling.cli.files import summarize
 from sapling.errors import SaplingError
 from sapling.schematic import FORMATS, read_structure, write_structure
 from sapling.structure import Structure

@@ -31,7 +31,7 @@ from sapling.structure import SIZES, Structure
 if TYPE_CHECKING:
     from sapling.model.pipeline import TreePipeline
 
-DEFAULT_OUT = Path("evaluation")
+DEFAULT_OUT = Path("eval")
 CHUNK = 16  # samples per pipeline call: larger batches barely speed up sampling, and cost memory
 MAX_SAMPLES_PER_PROMPT = 1024
 REFERENCE_SEED = 10_000_000
@@ -291,14 +291,15 @@ def evaluate(
     seed: int = 0,
     out: str | Path | None = DEFAULT_OUT,
     reference_count: int = 64,
-    postprocess: str = "prune",
+    postprocess: str | None = None,
     progress: Progress = True,
     dataset: str | Path | None = None,
 ) -> EvalReport:
     """Sample ``num_samples`` trees per prompt, score them and (with ``out``) write the report files.
 
     ``prompts`` defaults to ``load_prompts()``. Raw metrics come from the sampler's
-    output; ``postprocess`` says how the post-processed metrics are made: ``prune``
+    output; ``postprocess`` (default: the checkpoint's, ``pipeline.default_postprocess``) says
+    how the post-processed metrics are made: ``prune``
     applies ``postprocess.clean`` to the raw samples, ``repair`` samples again with
     the pipeline's repair mode (same seed, so the same raw trees, then repaired and
     cleaned), ``none`` skips them. Set metrics compare the final trees (post-processed
@@ -312,6 +313,7 @@ def evaluate(
         prompts = load_prompts() if dataset is None else dataset_prompts(dataset, size)
     else:
         prompts = [str(p).strip() for p in prompts]
+    postprocess = pipeline.default_postprocess if postprocess is None else postprocess
     steps = int(pipeline.defaults.sampling_steps if steps is None else steps)
     guidance_scale = float(pipeline.defaults.guidance_scale if guidance_scale is None else guidance_scale)
     _check(pipeline, prompts, num_samples, size, steps, guidance_scale, reference_count, postprocess)

@@ -34,7 +34,8 @@ FRACTIONS = ("connectivity", "fully_connected", "face_connectivity", "leaf_decay
 @pytest.fixture(scope="module")
 def report(tiny_pipeline, tmp_path_factory) -> EvalReport:
     out = tmp_path_factory.mktemp("eval")
-    return evaluate(tiny_pipeline, PROMPTS, num_samples=2, steps=2, out=out, reference_count=4, progress=False)
+    return evaluate(tiny_pipeline, PROMPTS, num_samples=2, steps=2, out=out, reference_count=4, postprocess="prune",
+                    progress=False)
 
 
 def test_report_json_holds_every_measurement(report):
@@ -113,6 +114,7 @@ def test_no_out_writes_nothing_and_progress_callback_counts_prompts(tiny_pipelin
     r = evaluate(tiny_pipeline, ["birch tree"], num_samples=1, steps=1, out=None, reference_count=0,
                  progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 1)]
+    assert r.settings["postprocess"] == tiny_pipeline.default_postprocess  # no postprocess: the checkpoint's
     assert r.files == {} and r.prompts[0].preview is None
     assert list(tmp_path.iterdir()) == []
 
