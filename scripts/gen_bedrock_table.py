@@ -255,7 +255,7 @@ def factorise(java_props: dict[str, list[str]], states: dict[tuple[str, ...], di
 
 
 def expand(entry: dict, props: dict[str, str]) -> tuple[str, dict]:
-    """Inverse of ``factorise`` for one full Java state (what ``sapling.bridge.bedrock_blocks`` does)."""
+    """Inverse of ``factorise`` for one full Java state (what ``sapling.bridge.bedrock.blocks`` does)."""
     def pick(spec):
         if isinstance(spec, list):
             return spec[1][",".join(props[k] for k in spec[0])]

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from sapling import game_data
 from sapling.blocks import BlockVocab, parse_state
-from sapling.bridge.bedrock_blocks import to_bedrock
+from sapling.bridge.bedrock.blocks import to_bedrock
 from sapling.bridge.placement import command_state
 from sapling.cli import app
 from sapling.errors import BlockError

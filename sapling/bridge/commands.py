@@ -11,15 +11,11 @@ import math
 from dataclasses import dataclass
 
 from sapling.config import MAX_PROMPT_CHARS
-from sapling.errors import SaplingError
+from sapling.errors import CommandError
 
 SIZE_ORDER = ("normal", "big", "huge")
 GRID_WIDTH = {"normal": 16, "big": 16, "huge": 24}
 ACTIONS = ("help", "undo", "cancel")
-
-
-class CommandError(SaplingError):
-    """A chat command the bridge refuses; the message is shown to the player."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ their feet level. When the final structure arrives it is the truth: streamed blo
 it lacks are removed (only if still as placed), missing ones placed. Every command
 writes into air only; what was placed goes into the undo journal.
 
-Runs on one thread: the log is polled between websocket messages, so ``!tree
+The tree request itself is ``sapling.bridge.session.TreeRequest``, the state machine the
+Bedrock session drives too; ``grow_tree`` carries out its actions over the server connection
+and RCON. Runs on one thread: the log is polled between websocket messages, so ``!tree
 cancel`` works while a tree grows. Never imports torch.
 """
 
@@ -20,7 +22,8 @@ import math
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -30,9 +33,11 @@ from websockets.sync.client import ClientConnection, connect
 from sapling.bridge.commands import (ChatMessage, CommandError, TreeCommand, anchor_in_front, check_size,
                                      help_text, parse_command, tree_distance)
 from sapling.bridge.placement import (Block, Command, Journal, JournalEntry, PlacementError, plan_placement,
-                                      setblock_command, to_world, undo_command, undo_order)
+                                      setblock_command, undo_command, undo_order)
 from sapling.bridge.rcon import RconClient, RconConnectionLost, RconError
-from sapling.server import protocol
+from sapling.bridge.session import (LOST_CONNECTION, NOTHING_GROWING, Action, CancelRequest, Finish, Place, Remove,
+                                    Rules, Say, Status, Submit, Tone, TreeOutcome, TreeRequest, failed_text)
+from sapling.errors import BridgeError
 
 log = logging.getLogger("sapling.bridge")
 
@@ -41,9 +46,10 @@ PLAYER_NAME = re.compile(r"^[A-Za-z0-9_]{1,16}$")
 # chat without a signature may carry "[Not Secure] " before the name.
 CHAT_LINE = re.compile(r"^\[[^\]]*\](?: \[[^\]]*\])?: (?:\[Not Secure\] )?<(?P<player>[A-Za-z0-9_]{1,16})> (?P<text>.*)$")
 
-
-class BridgeError(CommandError):
-    """The bridge cannot do what was asked (server unreachable, player not found, ...)."""
+# What the Java bridge does its own way with a tree (sapling.bridge.session.Rules): it journals, so
+# players can undo; blocks compare by their checked state; decorations go in as they stream.
+JAVA = Rules(trigger="!tree", journal=True, defer_decorations=False, cancel_stops_placing=False,
+             retry_in_the_way=True, explain_server_errors=False)
 
 
 def parse_chat_line(line: str) -> ChatMessage | None:
@@ -118,6 +124,7 @@ _FILLED = re.compile(r"Successfully filled (\d+) block")
 class PlaceResult:
     placed: list[Block] = field(default_factory=list)
     skipped: int = 0  # something was in the way
+    unclaimed: int = 0  # placed, but not told apart from identical blocks already there (not journaled)
 
 
 class WorldEditor:
@@ -185,6 +192,7 @@ class WorldEditor:
             if len(ours) == filled:
                 result.placed.extend(ours)
             else:
+                result.unclaimed += filled
                 log.warning("could not tell %d placed blocks from identical ones already there; "
                             "undo will leave them", filled)
 
@@ -215,15 +223,6 @@ class WorldEditor:
 
 # --- one tree, from request to placed blocks -----------------------------------------------------
 
-@dataclass
-class TreeOutcome:
-    status: str  # done, cancelled, error
-    message: str
-    entry: JournalEntry | None = None
-    skipped: int = 0
-    structure: dict | None = None  # the final structure message, when one came
-
-
 def server_connection(url: str, token: str | None) -> ClientConnection:
     headers = {"Authorization": f"Bearer {token}"} if token else None
     try:
@@ -235,71 +234,59 @@ def server_connection(url: str, token: str | None) -> ClientConnection:
 
 def grow_tree(ws: ClientConnection, editor: WorldEditor, prompt: str, anchor: tuple[int, int, int], who: str,
               size: str = "normal", seed: int | None = None, request_id: str | None = None,
-              on_event: Callable[[dict], None] | None = None, poll: Callable[[], bool] | None = None) -> TreeOutcome:
+              say: Callable[[str, Tone], None] | None = None, poll: Callable[[], bool] | None = None,
+              rules: Rules = JAVA) -> TreeOutcome:
     """Ask for one tree (stream on), place it at ``anchor`` as it grows, reconcile with the final
-    structure and journal what was placed. ``poll()`` is called between messages; returning True
+    structure and journal what was placed: drives a ``session.TreeRequest`` over the server
+    connection and RCON. ``say(text, tone)`` gets the lines for the player while it grows (the
+    outcome's ``lines`` are the last ones). ``poll()`` is called between messages; returning True
     cancels the request (blocks placed so far stay, journaled, so undo removes them)."""
-    request_id = request_id or f"{who}-{int(time.time() * 1000)}"
-    request = {"type": "generate", "id": request_id, "prompt": prompt, "size": size, "stream": True}
-    if seed is not None:
-        request["seed"] = seed
-    placed: dict[tuple[int, int, int], Block] = {}
-    skipped = 0
-    parts: list[dict] = []
-    final = None
-    cancel_sent = False
-    entry = JournalEntry(who, prompt, [], anchor=anchor)
+    tree = TreeRequest(prompt, size, who, seed, rules)
+    todo: deque[Action] = deque()
+
+    def carry_out(actions: list[Action]) -> TreeOutcome | None:
+        todo.extend(actions)
+        while todo:
+            outcome = _carry_out(todo.popleft(), tree, ws, editor, say, todo)
+            if outcome is not None:
+                return outcome
+        return None
 
     try:
-        ws.send(json.dumps(request))
-        while True:
+        outcome = carry_out(tree.start(anchor, request_id or f"{who}-{int(time.time() * 1000)}"))
+        while outcome is None:
             try:
                 msg = json.loads(ws.recv(timeout=0.2))
             except TimeoutError:
-                if poll is not None and not cancel_sent and poll():
-                    ws.send(json.dumps({"type": "cancel", "id": request_id}))
-                    cancel_sent = True
-                continue
-            if msg.get("id") not in (request_id, None):
-                continue
-            if on_event is not None:
-                on_event(msg)
-            kind = msg["type"]
-            if kind == "progress":
-                result = editor.place(to_world(msg["blocks"], anchor))
-                placed.update({(b.x, b.y, b.z): b for b in result.placed})
-                skipped += result.skipped
-            elif kind in ("structure", "structure_part"):
-                parts.append(msg)
-                if kind == "structure" or len(parts) == msg["parts"]:
-                    final = protocol.assemble(parts)
-            elif kind == "done":
-                break
-            elif kind == "error":
-                status = "cancelled" if msg["code"] == "cancelled" else "error"
-                entry.blocks = list(placed.values())
-                return TreeOutcome(status, msg["message"], entry if entry.blocks else None, skipped)
-            if poll is not None and not cancel_sent and poll():
-                ws.send(json.dumps({"type": "cancel", "id": request_id}))
-                cancel_sent = True
-        if final is None:
-            raise BridgeError("the server finished without sending the tree")
-        truth = {(b.x, b.y, b.z): b for b in to_world(
-            [(x, y, z, final["palette"][i]) for x, y, z, i in final["blocks"]], anchor)}
-        stale = [b for pos, b in placed.items() if truth.get(pos) != b]
-        if stale:
-            editor.remove(stale)
-            for b in stale:
-                placed.pop((b.x, b.y, b.z))
-        result = editor.place([b for pos, b in truth.items() if placed.get(pos) != b])
-        placed.update({(b.x, b.y, b.z): b for b in result.placed})
-        skipped = result.skipped  # of the final structure, what could not go in
-        entry.blocks = list(placed.values())
-        return TreeOutcome("done", f"{len(entry.blocks)} blocks placed", entry, skipped, final)
+                msg = None
+            if msg is not None:
+                outcome = carry_out(tree.on_reply(msg))
+            if outcome is None and poll is not None and not tree.cancelled and poll():
+                outcome = carry_out(tree.cancel())
+        return outcome
     except ConnectionClosed:
-        entry.blocks = list(placed.values())
-        return TreeOutcome("error", "lost the connection to the Sapling server", entry if entry.blocks else None,
-                           skipped)
+        return tree.connection_lost()[0].outcome
+
+
+def _carry_out(action: Action, tree: TreeRequest, ws: ClientConnection, editor: WorldEditor,
+               say: Callable[[str, Tone], None] | None, todo: deque) -> TreeOutcome | None:
+    """One action of the state machine, through the server connection and RCON (synchronous: a
+    placement's answer goes straight back to the machine)."""
+    if isinstance(action, Submit):
+        ws.send(json.dumps(action.request))
+    elif isinstance(action, CancelRequest):
+        ws.send(json.dumps({"type": "cancel", "id": tree.request_id}))
+    elif isinstance(action, Place):
+        result = editor.place(action.blocks)
+        todo.extend(tree.on_placed(result.placed, result.unclaimed))
+    elif isinstance(action, Remove):
+        todo.extend(tree.on_removed(action.blocks, editor.remove(action.blocks)))
+    elif isinstance(action, Say):
+        if say is not None:
+            say(action.text, action.tone)
+    elif isinstance(action, Finish):
+        return action.outcome
+    return None  # DropQueued: nothing waits here, every command is answered at once
 
 
 def undo_entries(editor: WorldEditor, journal: Journal, entries: list[JournalEntry]) -> int:
@@ -370,21 +357,21 @@ class JavaBridge:
         try:
             cmd = parse_command(msg.text, s.trigger, s.max_size)
         except CommandError as exc:
-            self.editor.tell(msg.player, str(exc), "red")
+            self.editor.tell(msg.player, str(exc), Tone.RED)
             return
         if cmd is None:
             return
         if not self._allowed(msg.player):
-            self.editor.tell(msg.player, "you are not allowed to grow trees here", "red")
+            self.editor.tell(msg.player, "you are not allowed to grow trees here", Tone.RED)
             return
         if cmd.kind == "help":
-            self.editor.tell(msg.player, help_text(s.trigger, s.max_size), "yellow")
+            self.editor.tell(msg.player, help_text(s.trigger, s.max_size), Tone.YELLOW)
         elif cmd.kind == "cancel":
-            self.editor.tell(msg.player, "nothing of yours is growing", "yellow")
+            self.editor.tell(msg.player, NOTHING_GROWING, Tone.YELLOW)
         elif cmd.kind == "undo":
             entries = self.journal.last(1, who=msg.player)
             if not entries:
-                self.editor.tell(msg.player, "nothing of yours to undo", "yellow")
+                self.editor.tell(msg.player, "nothing of yours to undo", Tone.YELLOW)
             else:
                 n = undo_entries(self.editor, self.journal, entries)
                 self.editor.tell(msg.player, f"removed your '{entries[0].prompt}' ({n} blocks)")
@@ -394,24 +381,15 @@ class JavaBridge:
     def _generate(self, player: str, cmd: TreeCommand) -> None:
         wait = self._last_request.get(player, -1e9) + self.settings.cooldown - time.monotonic()
         if wait > 0:
-            self.editor.tell(player, f"cooling down: wait {math.ceil(wait)} s before the next tree", "red")
+            self.editor.tell(player, f"cooling down: wait {math.ceil(wait)} s before the next tree", Tone.RED)
             return
         try:
             pos, yaw = self.editor.player_position(player)
         except BridgeError as exc:
-            self.editor.tell(player, f"cannot find you: {exc}", "red")
+            self.editor.tell(player, f"cannot find you: {exc}", Tone.RED)
             return
         anchor = anchor_in_front(pos, yaw, tree_distance(cmd.size))
         self._last_request[player] = time.monotonic()
-        shown = {"quarter": 0}
-
-        def on_event(m: dict) -> None:
-            if m["type"] == "accepted":
-                ahead = m["queue_position"] - 1
-                self.editor.tell(player, f"growing '{cmd.prompt}'" + (f" ({ahead} ahead of you)" if ahead else ""))
-            elif m["type"] == "progress" and m["step"] * 4 // m["steps"] > shown["quarter"] and m["step"] < m["steps"]:
-                shown["quarter"] = m["step"] * 4 // m["steps"]
-                self.editor.tell(player, f"{shown['quarter'] * 25}%", "gray")
 
         def poll() -> bool:
             """Chat while the tree grows: cancel stops it, other commands wait their turn."""
@@ -426,33 +404,27 @@ class JavaBridge:
                 if other.kind == "cancel" and msg.player == player:
                     cancel = True
                 elif other.kind == "generate" or other.kind == "undo":
-                    self.editor.tell(msg.player, "busy growing another tree: try again in a moment", "red")
+                    self.editor.tell(msg.player, "busy growing another tree: try again in a moment", Tone.RED)
                 else:
                     self._pending.append(msg)
             return cancel
 
         try:
             outcome = grow_tree(self._server(), self.editor, cmd.prompt, anchor, player, cmd.size,
-                                on_event=on_event, poll=poll)
+                                say=lambda text, tone: self.editor.tell(player, text, tone), poll=poll,
+                                rules=replace(JAVA, trigger=self.settings.trigger))
         except (BridgeError, PlacementError, RconError) as exc:
-            self.editor.tell(player, f"failed: {exc}", "red")
+            self.editor.tell(player, failed_text(exc), Tone.RED)
             return
         except ConnectionClosed:
             self._ws = None
-            self.editor.tell(player, "lost the connection to the Sapling server; try again", "red")
+            self.editor.tell(player, f"{LOST_CONNECTION}; try again", Tone.RED)
             return
         self.last_outcome = outcome
         if outcome.entry is not None:
             self.journal.record(outcome.entry)
         log.info("tree for %s: %s (%s)", player, outcome.status, outcome.message)
-        if outcome.status == "done":
-            extra = f", {outcome.skipped} skipped (something was in the way)" if outcome.skipped else ""
-            self.editor.tell(player, f"done: {outcome.message}{extra}; '{self.settings.trigger} undo' removes it")
-        elif outcome.status == "cancelled":
-            kept = len(outcome.entry.blocks) if outcome.entry else 0
-            self.editor.tell(player, f"cancelled ({kept} blocks placed; '{self.settings.trigger} undo' removes them)",
-                             "yellow")
-        else:
-            if "lost the connection" in outcome.message:
-                self._ws = None
-            self.editor.tell(player, outcome.message, "red")
+        if outcome.status is Status.CONNECTION_LOST:
+            self._ws = None
+        for line in outcome.lines:
+            self.editor.tell(player, line.text, line.tone)

@@ -30,17 +30,13 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from sapling.blocks import block_kind, canonical, format_state, parse_state
-from sapling.errors import BlockError, SaplingError
+from sapling.errors import BlockError, PlacementError
 from sapling.game_data import complete_state
 
 MAX_FILL_VOLUME = 32768  # vanilla's limit for one fill command
 KIND_ORDER = {"ground": 0, "log": 1, "leaves": 2, "decoration": 3, "other": 4}
 WORLD_LIMIT = 30_000_000  # the world border's furthest extent
 MIN_Y, MAX_Y = -64, 319   # Java 1.18+ overworld build height
-
-
-class PlacementError(SaplingError):
-    """A structure or position that cannot be placed safely."""
 
 
 @dataclass(frozen=True, order=True)

@@ -30,33 +30,13 @@ import threading
 import time
 from pathlib import Path
 
-from sapling.errors import SaplingError
+from sapling.errors import RconAuthError, RconConnectionLost, RconError
 
 MAX_COMMAND_BYTES = 1446  # vanilla reads 1460 bytes per packet: 1460 - 12 header - 2 NULs
 MAX_REPLY_CHUNK = 4096  # vanilla splits output into packets of 4096 characters
 TYPE_RESPONSE, TYPE_COMMAND, TYPE_LOGIN = 0, 2, 3
 _HEADER = struct.Struct("<iii")
 _MAX_PACKET = 4 * MAX_REPLY_CHUNK + 10  # 4096 chars of up to 4 UTF-8 bytes each, plus header
-
-
-class RconError(SaplingError):
-    """The RCON server cannot be reached or used."""
-
-
-class RconAuthError(RconError):
-    """The RCON server refused the password (never retried)."""
-
-
-class RconConnectionLost(RconError):
-    """The connection dropped during a command and was re-established.
-
-    ``maybe_executed`` is True when the command had been sent but its reply never came:
-    the server may have run it, so check the world before sending it again.
-    """
-
-    def __init__(self, message: str, maybe_executed: bool):
-        super().__init__(message)
-        self.maybe_executed = maybe_executed
 
 
 class _Dropped(Exception):

@@ -18,13 +18,9 @@ from functools import lru_cache
 from importlib import resources
 
 from sapling.blocks import block_kind, parse_state
-from sapling.errors import SaplingError
+from sapling.errors import RenderError
 
 RGB = tuple[int, int, int]
-
-
-class RenderError(SaplingError):
-    """A preview that cannot be made or written (bad path, bad captions, nothing to draw)."""
 
 
 BACKGROUND: RGB = (238, 237, 232)

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from sapling.errors import SaplingError
+from sapling.errors import ServerConfigError
 from sapling.server import protocol, web
 from sapling.server.protocol import Cancel, Generate, Info, Limits, Ping, ProtocolError
 from sapling.server.service import GenerationService, Job
@@ -43,10 +43,6 @@ log = logging.getLogger("sapling.server")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-
-
-class ServerConfigError(SaplingError):
-    """A server setting that cannot work (e.g. a public address without a token)."""
 
 
 @dataclass

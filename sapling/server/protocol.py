@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Union
 
 from sapling.config import MAX_PROMPT_CHARS, MAX_SAMPLES, MAX_STEPS, POSTPROCESS_MODES
+from sapling.errors import ProtocolError, ServerConfigError
 from sapling.structure import SIZES, Structure
 
 FORMATS = ("blocks", "schem")
@@ -47,13 +48,13 @@ class Limits:
     def __post_init__(self) -> None:
         for name in ("max_samples", "max_steps", "max_prompt_chars", "max_queue", "max_in_flight"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
+                raise ServerConfigError(f"{name} must be at least 1")
         if self.max_samples > MAX_SAMPLES:
-            raise ValueError(f"max_samples can be at most {MAX_SAMPLES}")
+            raise ServerConfigError(f"max_samples can be at most {MAX_SAMPLES}")
         if self.max_steps > MAX_STEPS:
-            raise ValueError(f"max_steps can be at most {MAX_STEPS}")
+            raise ServerConfigError(f"max_steps can be at most {MAX_STEPS}")
         if self.max_message_bytes < 16384:  # a palette of every state the model knows must fit
-            raise ValueError("max_message_bytes must be at least 16384")
+            raise ServerConfigError("max_message_bytes must be at least 16384")
 
 
 @dataclass(frozen=True)
@@ -67,16 +68,6 @@ class Defaults:
     postprocess: str = "repair"
     stream: bool = False
     format: str = "blocks"
-
-
-class ProtocolError(Exception):
-    """A message the server refuses; becomes an ``error`` reply with ``code``."""
-
-    def __init__(self, code: str, message: str, request_id: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.request_id = request_id
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,14 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from sapling.model.pipeline import StepEvent, TreePipeline
 from sapling.server import protocol
 from sapling.server.protocol import Generate, Limits, ProtocolError
 from sapling.structure import size_of
+
+if TYPE_CHECKING:  # the service runs any pipeline it is given; importing it needs no torch
+    from sapling.model.pipeline import StepEvent, TreePipeline
 
 log = logging.getLogger("sapling.server")
 

@@ -22,7 +22,7 @@ from websockets.asyncio.server import serve
 from sapling.blocks import BlockVocab, parse_state
 from sapling.bridge.bedrock import (BedrockError, BedrockSession, ChatMessage, CommandQueue, Pose, anchor_for,
                                     chat_from_event, endpoints, player_pose, rawtext)
-from sapling.bridge.bedrock_blocks import to_bedrock
+from sapling.bridge.bedrock.blocks import to_bedrock
 from sapling.bridge.placement import PlacementError, to_world
 from sapling.server import protocol
 

@@ -1,4 +1,4 @@
-"""Java -> Bedrock block states from the game data (sapling.bridge.bedrock_blocks) and its generator."""
+"""Java -> Bedrock block states from the game data (sapling.bridge.bedrock.blocks) and its generator."""
 
 import importlib.util
 import itertools
@@ -11,7 +11,7 @@ import pytest
 
 from sapling import game_data
 from sapling.blocks import BlockVocab, format_state
-from sapling.bridge.bedrock_blocks import NOT_PLACED, table_header, to_bedrock
+from sapling.bridge.bedrock.blocks import NOT_PLACED, table_header, to_bedrock
 from sapling.bridge.placement import PlacementError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from sapling.errors import ServerConfigError
 from sapling.server import protocol
 from sapling.server.protocol import Cancel, Defaults, Generate, Info, Limits, Ping, ProtocolError, parse_message
 from sapling.structure import Structure
@@ -125,9 +126,9 @@ def test_progress_uses_the_same_frame():
 
 
 def test_limits_are_checked():
-    with pytest.raises(ValueError):
+    with pytest.raises(ServerConfigError, match="max_samples must be at least 1"):
         Limits(max_samples=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ServerConfigError, match="max_steps can be at most"):
         Limits(max_steps=10_000)
     with pytest.raises(ValueError):
         protocol.error("teapot", "?")

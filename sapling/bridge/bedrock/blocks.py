@@ -31,7 +31,7 @@ from importlib import resources
 from typing import Any
 
 from sapling.blocks import parse_state
-from sapling.bridge.placement import PlacementError
+from sapling.errors import PlacementError
 from sapling.game_data import complete_state
 
 TABLE_FILE = "java_to_bedrock.json"
