@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import Literal, NamedTuple, Sequence
 
 import numpy as np
-from scipy import ndimage
 
 from sapling.blocks import KIND_ID, SPECIES, BlockVocab, parse_state
 from sapling.errors import ConfigError, StructureError
@@ -60,7 +59,8 @@ Connectivity = Literal["any", "face"]
 # "face": faces only (6-neighbourhood, how leaves and the game's physics see it).
 _NEIGHBOURHOODS = {
     "any": np.ones((3, 3, 3), dtype=bool),
-    "face": ndimage.generate_binary_structure(3, 1),
+    "face": np.array([[[abs(a) + abs(b) + abs(c) <= 1 for c in (-1, 0, 1)] for b in (-1, 0, 1)]
+                      for a in (-1, 0, 1)], dtype=bool),  # = ndimage.generate_binary_structure(3, 1)
 }
 
 
@@ -82,6 +82,8 @@ def components(structure: Structure, connectivity: Connectivity = "any") -> Comp
         raise ConfigError(
             f"unknown connectivity {connectivity!r}; choose 'any' (faces, edges, corners) or 'face'"
         ) from None
+    from scipy import ndimage  # imported on first use: `sapling --help` stays quick
+
     labels, count = ndimage.label(structure.blocks != 0, structure=neighbourhood)
     return Components(labels.astype(np.int32, copy=False), int(count))
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from sapling.generate import DEFAULT_MODEL
-from sapling.model.pipeline import Checkpoint
+from sapling.model.checkpoint import Checkpoint
 
 
 def main() -> None:

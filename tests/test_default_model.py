@@ -4,7 +4,8 @@ from sapling.blocks import BlockVocab
 from sapling.config import SampleConfig
 from sapling.generate import DEFAULT_MODEL, default_checkpoint
 from sapling.metrics import tree_metrics
-from sapling.model.pipeline import Checkpoint, TreePipeline
+from sapling.model.checkpoint import Checkpoint
+from sapling.model.pipeline import TreePipeline
 
 
 def test_shipped_checkpoint_is_small_and_complete():

@@ -17,7 +17,8 @@ import torch.nn.functional as F
 
 from sapling.blocks import BlockVocab
 from sapling.config import Config, config_from_dict, config_to_dict
-from sapling.model.pipeline import Checkpoint, TreePipeline
+from sapling.model.checkpoint import Checkpoint
+from sapling.model.pipeline import TreePipeline
 from sapling.model.schedule import MaskSchedule
 from sapling.model.text import TextEncoder
 from sapling.model.unet3d import UNet3D

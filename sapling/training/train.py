@@ -145,7 +145,7 @@ def _load_initial_weights(module: TreeDiffusionModule, config: Config, vocab: Bl
     A checkpoint over another vocabulary is fine-tuned onto this one: the rows of shared
     states are copied, new states start from a similar state (``training.transfer``).
     """
-    from sapling.model.pipeline import Checkpoint
+    from sapling.model.checkpoint import Checkpoint
 
     ckpt = Checkpoint.load(path)
     same_but_vocab = replace(ckpt.model_config, vocab_size=config.model.vocab_size)

@@ -14,7 +14,8 @@ import torch
 from sapling.blocks import BlockVocab
 from sapling.config import load_config
 from sapling.errors import ConfigError
-from sapling.model.pipeline import Checkpoint, TreePipeline
+from sapling.model.checkpoint import Checkpoint
+from sapling.model.pipeline import TreePipeline
 from sapling.structure import SIZES
 from sapling.training.dataset import import_dataset, load_dataset
 from sapling.training.train import train

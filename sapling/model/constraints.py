@@ -1,0 +1,130 @@
+"""What the sampler may draw: pure functions over logits and token grids, for any vocabulary.
+
+* ``species_lock``: per tree, one log species, one leaf species and one ground block;
+* ``pick_anchors``: the trunk voxel the connected sampler grows from;
+* ``disconnected``: newly fixed blocks that do not touch the anchored structure;
+* ``repair_mask``: what ``repair`` re-predicts (stray parts plus an air shell).
+
+They decide; ``TreePipeline`` applies (fixes tokens, re-masks). Shapes: logits
+``(B, V, X, Y, Z)``, tokens and masks ``(B, X, Y, Z)``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from sapling.blocks import KIND_ID, BlockVocab
+from sapling.structure import Structure
+
+Anchor = tuple[int, int, int]
+
+
+@lru_cache(maxsize=16)
+def _kinds_and_species(vocab: BlockVocab) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """(V,) kind ids, (V,) species index (-1 for none) and the number of species of a vocabulary."""
+    names = sorted({s for s in vocab.species if s is not None})
+    kinds = torch.as_tensor(vocab.kind_ids.astype("int64"))
+    species = torch.tensor([names.index(s) if s is not None else -1 for s in vocab.species])
+    return kinds, species, len(names)
+
+
+def species_lock(logits: torch.Tensor, vocab: BlockVocab) -> torch.Tensor:
+    """(B, V, X, Y, Z) logits -> (B, V) bool: the blocks a tree may still use.
+
+    Per tree, the species with the largest expected number of logs (and, separately,
+    of leaves: azalea trees grow azalea leaves on oak logs) and the most expected
+    ground block win; blocks of other species and other ground blocks are ruled
+    out, as are species decorations (cocoa, propagules, pale moss) of neither species.
+    A vocabulary without log (or leaf) species locks nothing for that kind; one
+    without ground blocks leaves the rest alone: the lock works with any vocabulary.
+    """
+    kind, species, n_species = (t.to(logits.device) if torch.is_tensor(t) else t for t in _kinds_and_species(vocab))
+    expected = torch.softmax(logits.float(), dim=1).flatten(2).sum(dim=2)  # (B, V)
+    b, v = expected.shape
+    allowed = torch.ones(b, v, dtype=torch.bool, device=logits.device)
+    chosen = []
+    for k in ("log", "leaves"):
+        ids = (kind == KIND_ID[k]) & (species >= 0)
+        if not ids.any():
+            chosen.append(torch.full((b,), -2, device=logits.device))  # matches no species
+            continue
+        per_species = torch.zeros(b, n_species, device=logits.device)
+        per_species.index_add_(1, species[ids], expected[:, ids])
+        best = per_species.argmax(dim=1)  # (B,)
+        chosen.append(best)
+        allowed &= ~(ids[None, :] & (species[None, :] != best[:, None]))
+    deco = (kind == KIND_ID["decoration"]) & (species >= 0)
+    ok = (species[None, :] == chosen[0][:, None]) | (species[None, :] == chosen[1][:, None])
+    allowed &= ~(deco[None, :] & ~ok)
+    ground = kind == KIND_ID["ground"]
+    if ground.any():
+        best_ground = torch.where(ground[None, :], expected, torch.full_like(expected, -1.0)).argmax(dim=1)
+        allowed &= ~(ground[None, :] & (torch.arange(v, device=logits.device)[None, :] != best_ground[:, None]))
+    return allowed
+
+
+def pick_anchors(logits: torch.Tensor, vocab: BlockVocab) -> list[tuple[Anchor, int] | None]:
+    """Per sample, the most log-like voxel of the centre column's lower half and its log id.
+
+    Training data stands every trunk on the centre column, so this is the trunk; growth
+    from it is what the connected sampler accepts. ``None`` each when the vocabulary has
+    no log (nothing to grow from: the sampler then samples plainly).
+    """
+    b, _, sx, sy, sz = logits.shape
+    cx, cz = sx // 2, sz // 2
+    log_ids = torch.as_tensor(vocab.ids_of_kind("log"), device=logits.device)
+    if not len(log_ids):
+        return [None] * b
+    col = torch.softmax(logits[:, :, cx, : max(1, sy // 2), cz].float(), dim=1)  # (B, V, Y/2)
+    ys = col[:, log_ids].sum(dim=1).argmax(dim=1)  # (B,)
+    return [((cx, int(ys[i]), cz), int(log_ids[col[i, log_ids, int(ys[i])].argmax()])) for i in range(b)]
+
+
+def disconnected(tokens: torch.Tensor, mask: torch.Tensor, newly: torch.Tensor,
+                 anchors: list[Anchor | None]) -> np.ndarray:
+    """(B, X, Y, Z) bool: newly fixed solid voxels not face-connected to their sample's anchor.
+
+    Faces only: vanilla-strict attachment. A sample without an anchor rejects nothing.
+    """
+    from scipy import ndimage
+
+    solid = ((tokens != 0) & ~mask).cpu().numpy()
+    newly_np = newly.cpu().numpy()
+    reject = np.zeros_like(solid)
+    for i, anchor in enumerate(anchors):
+        if anchor is None:
+            continue
+        labels, _ = ndimage.label(solid[i])
+        reject[i] = newly_np[i] & solid[i] & (labels != labels[anchor])
+    return reject
+
+
+def repair_mask(grids: np.ndarray, vocab: BlockVocab) -> tuple[np.ndarray, list[Anchor | None]]:
+    """(B, X, Y, Z) ids -> what to re-predict and where each sample's main structure is anchored.
+
+    Every solid voxel outside the main structure (faces only) plus the air shell around
+    it, so the model can rebuild a bridge; ``None`` anchors for samples without a main
+    structure (those are left as they are).
+    """
+    from scipy import ndimage
+
+    from sapling.metrics import main_structure
+
+    remask = np.zeros(grids.shape, dtype=bool)
+    anchors: list[Anchor | None] = []
+    for i, g in enumerate(grids):
+        main = main_structure(Structure(g, vocab), "face")
+        if main is None or not main.any():
+            anchors.append(None)
+            continue
+        stray = (g != 0) & ~main
+        if stray.any():
+            remask[i] = ndimage.binary_dilation(stray, structure=np.ones((3, 3, 3), bool)) & ~main
+        anchors.append(tuple(int(v) for v in np.argwhere(main)[0]))  # type: ignore[arg-type]
+    return remask, anchors
+
+
+__all__ = ["Anchor", "disconnected", "pick_anchors", "repair_mask", "species_lock"]
