@@ -30,6 +30,7 @@ MAX_STEPS = 256  # beyond this sampling only gets slower: a masked model converg
 MAX_SAMPLES = 64  # per call; the server and the CLI batch at most this many trees
 MAX_PROMPT_CHARS = 200
 POSTPROCESS_MODES = ("none", "prune", "repair")
+MAX_GUIDANCE = 20.0  # classifier-free guidance beyond this only distorts trees
 # Datasets: the held-out fraction of `dataset build` and `dataset import` (the split evaluation uses),
 # and the import's --min-count (rarer block states are merged into a similar state).
 HOLDOUT = 0.05

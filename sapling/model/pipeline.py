@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from sapling.blocks import BlockVocab
-from sapling.config import MAX_PROMPT_CHARS, MAX_SAMPLES, MAX_STEPS, POSTPROCESS_MODES, SampleConfig
+from sapling.config import MAX_GUIDANCE, MAX_PROMPT_CHARS, MAX_SAMPLES, MAX_STEPS, POSTPROCESS_MODES, SampleConfig
 from sapling.errors import GenerationError, ModelError
 from sapling.model import constraints
 from sapling.model.checkpoint import Checkpoint, load_network, resolve_device
@@ -124,8 +124,8 @@ class TreePipeline:
         if not 1 <= num_samples * len(prompts) <= MAX_SAMPLES:
             raise GenerationError(
                 f"number of samples must be between 1 and {MAX_SAMPLES} per call, got {num_samples * len(prompts)}")
-        if not 0.0 <= guidance_scale <= 20.0:
-            raise GenerationError(f"guidance scale must be between 0 and 20, got {guidance_scale}")
+        if not 0.0 <= guidance_scale <= MAX_GUIDANCE:
+            raise GenerationError(f"guidance scale must be between 0 and {MAX_GUIDANCE:g}, got {guidance_scale}")
         if postprocess is not None and postprocess not in POSTPROCESS_MODES:
             raise GenerationError(
                 f"unknown post-processing {postprocess!r}; choose one of: {', '.join(POSTPROCESS_MODES)}")

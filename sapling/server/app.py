@@ -26,7 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from sapling.errors import ServerConfigError
 from sapling.server import protocol, web
 from sapling.server.protocol import Cancel, Generate, Info, Limits, Ping, ProtocolError
-from sapling.server.service import GenerationService, Job
+from sapling.server.service import BATCH_WINDOW, MAX_BATCH, GenerationService, Job
 
 if TYPE_CHECKING:
     from sapling.model.pipeline import TreePipeline
@@ -55,9 +55,9 @@ class ServerSettings:
     token: str | None = None
     limits: Limits = field(default_factory=Limits)
     # seconds the batcher waits for concurrent requests to share a forward pass
-    batch_window: float = 0.02
+    batch_window: float = BATCH_WINDOW
     # trees per forward pass
-    max_batch: int = 16
+    max_batch: int = MAX_BATCH
     # seconds SIGINT/SIGTERM lets running requests finish before cancelling them
     shutdown_timeout: float = 10.0
     # the chat word Bedrock players start a command with, and the largest size they may ask for

@@ -17,7 +17,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Union
 
-from sapling.config import MAX_PROMPT_CHARS, MAX_SAMPLES, MAX_STEPS, POSTPROCESS_MODES
+from sapling.config import MAX_GUIDANCE, MAX_PROMPT_CHARS, MAX_SAMPLES, MAX_STEPS, POSTPROCESS_MODES, SampleConfig
 from sapling.errors import ProtocolError, ServerConfigError
 from sapling.structure import SIZES, Structure
 
@@ -57,15 +57,19 @@ class Limits:
             raise ServerConfigError("max_message_bytes must be at least 16384")
 
 
+_SAMPLING = SampleConfig()  # the library's sampling defaults, for a service built without a checkpoint
+
+
 @dataclass(frozen=True)
 class Defaults:
-    """What a generate request gets for a field it leaves out (from the model's checkpoint)."""
+    """What a generate request gets for a field it leaves out (the service fills these from the
+    model's checkpoint; the fallbacks are ``SampleConfig``'s)."""
 
     size: str = "normal"
     num_samples: int = 1
-    sampling_steps: int = 16
-    guidance_scale: float = 1.0
-    postprocess: str = "repair"
+    sampling_steps: int = _SAMPLING.sampling_steps
+    guidance_scale: float = _SAMPLING.guidance_scale
+    postprocess: str = _SAMPLING.postprocess
     stream: bool = False
     format: str = "blocks"
 
@@ -191,8 +195,8 @@ def _generate(msg: dict, limits: Limits, defaults: Defaults) -> Generate:
     guidance = msg.get("guidance_scale", defaults.guidance_scale)
     if isinstance(guidance, bool) or not isinstance(guidance, (int, float)) or not math.isfinite(guidance):
         raise _Bad("guidance_scale", f"must be a number, got {json.dumps(guidance)[:40]}")
-    if not 0.0 <= guidance <= 20.0:
-        raise _Bad("guidance_scale", f"must be between 0 and 20, got {guidance}")
+    if not 0.0 <= guidance <= MAX_GUIDANCE:
+        raise _Bad("guidance_scale", f"must be between 0 and {MAX_GUIDANCE:g}, got {guidance}")
     stream = msg.get("stream", defaults.stream)
     if not isinstance(stream, bool):
         raise _Bad("stream", f"must be true or false, got {json.dumps(stream)[:40]}")

@@ -59,12 +59,16 @@ class Job:
         r = self.request
         return r.size, r.sampling_steps, r.guidance_scale, r.postprocess
 
+# Dynamic batching: how long a new request waits for company (seconds), and the most trees in one call.
+BATCH_WINDOW = 0.02
+MAX_BATCH = 16
+
 
 class GenerationService:
     """Owns the queue, the worker thread and the pipeline; all methods but the worker's run on the loop."""
 
-    def __init__(self, pipeline: TreePipeline, limits: Limits | None = None, batch_window: float = 0.02,
-                 max_batch: int = 16, model_info: dict[str, Any] | None = None):
+    def __init__(self, pipeline: TreePipeline, limits: Limits | None = None, batch_window: float = BATCH_WINDOW,
+                 max_batch: int = MAX_BATCH, model_info: dict[str, Any] | None = None):
         self.pipeline = pipeline
         self.limits = limits or Limits()
         self.batch_window = batch_window
