@@ -14,20 +14,8 @@ from typing import Any, Callable
 
 from sapling.blocks import base_name
 from sapling.training.corpus.base import (
-    HORIZONTAL,
-    OPPOSITE,
-    Pos,
-    TreeCanvas,
-    beehive,
-    clip_decorations,
-    crown_fill,
-    density_word,
-    drop_decaying_leaves,
-    face_path,
-    leaf_vines,
-    leaves_row,
-    register,
-    trunk_height,
+    HORIZONTAL, OPPOSITE, Pos, TreeCanvas, beehive, clip_decorations, crown_fill, density_word,
+    drop_decaying_leaves, face_path, leaf_vines, leaves_row, register, trunk_height,
 )
 
 # Crown fill (``crown_fill``) below / above which a tree reads "sparse" / "dense":

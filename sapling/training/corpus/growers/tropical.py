@@ -14,20 +14,8 @@ import random
 from typing import Any
 
 from sapling.training.corpus.base import (
-    HORIZONTAL,
-    Pos,
-    TreeCanvas,
-    blob_foliage,
-    clip_decorations,
-    crown_fill,
-    density_word,
-    drop_decaying_leaves,
-    face_path,
-    leaf_vines,
-    leaves_row,
-    register,
-    straight_trunk,
-    trunk_height,
+    HORIZONTAL, Pos, TreeCanvas, blob_foliage, clip_decorations, crown_fill, density_word,
+    drop_decaying_leaves, face_path, leaf_vines, leaves_row, register, straight_trunk, trunk_height,
     trunk_vines,
 )
 
