@@ -3,19 +3,15 @@
 from pathlib import Path
 
 import pytest
+from helpers import one_line_error
 from typer.testing import CliRunner
 
 from sapling.cli import app
 from sapling.schematic import read_structure
 
+pytestmark = pytest.mark.torch  # these commands import the model (torch) before they check their arguments
+
 runner = CliRunner()
-
-
-def one_line_error(result) -> str:
-    lines = [l for l in result.output.strip().splitlines() if l.strip()]
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("error:")
-    return lines[0]
 
 
 def test_generate_writes_files_identically_for_a_seed(tiny_checkpoint, tmp_path):

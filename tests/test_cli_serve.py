@@ -9,18 +9,15 @@ import sys
 import time
 
 import pytest
+from helpers import one_line_error
 from typer.testing import CliRunner
 from websockets.sync.client import connect
 
 from sapling.cli import app
 
+pytestmark = pytest.mark.torch  # `sapling serve` imports the server (torch) before it checks its flags
+
 runner = CliRunner()
-
-
-def one_line_error(result) -> str:
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1, result.output
-    return lines[0]
 
 
 @pytest.mark.parametrize("argv, words", [

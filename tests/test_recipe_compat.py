@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import one_line_error
 from typer.testing import CliRunner
 
 from sapling.cli import app
@@ -115,13 +116,6 @@ def row(table: str, old_key: str) -> str:
     lines = [line for line in table.splitlines() if line.split(" ", 1)[0] == old_key]
     assert len(lines) == 1, table
     return " ".join(lines[0].split()[1:])
-
-
-def one_line_error(result) -> str:
-    lines = [line for line in result.output.strip().splitlines() if line.strip()]
-    assert result.exit_code == 1 and len(lines) == 1, result.output
-    assert lines[0].startswith("error:")
-    return lines[0]
 
 
 # --- the user's whole file ------------------------------------------------------------------------

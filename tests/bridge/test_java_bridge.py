@@ -11,16 +11,9 @@ from sapling.bridge.java import BridgeSettings, JavaBridge, LogFollower, WorldEd
 from sapling.bridge.placement import Journal, command_state, to_world
 from sapling.bridge.rcon import RconClient
 from sapling.cli import app
-from sapling.server.app import BackgroundServer, ServerSettings
 
 CHAT = "[12:00:05] [Server thread/INFO]: <{player}> {text}\n"
 ANCHOR = (0, 64, 10)  # 10 blocks south of Steve at (0.5, 64, 0.5) looking south (yaw 0)
-
-
-@pytest.fixture
-def server(tiny_pipeline):
-    with BackgroundServer(tiny_pipeline, ServerSettings(port=0)) as srv:
-        yield srv
 
 
 class Running:

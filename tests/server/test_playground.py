@@ -27,12 +27,6 @@ from sapling.server.web import CONTENT_SECURITY_POLICY, lookup
 TOKEN = "playground-secret-1"
 
 
-@pytest.fixture(scope="module")
-def server(tiny_pipeline):
-    with BackgroundServer(tiny_pipeline, ServerSettings(port=0)) as srv:
-        yield srv
-
-
 def http_url(srv: BackgroundServer, path: str = "/") -> str:
     return f"http://127.0.0.1:{srv.server.port}{path}"
 

@@ -19,10 +19,6 @@ SEEDS = range(100)
 DECORATION_WORDS = {"vines", "cocoa", "bee_nest", "propagules", "roots", "hanging_leaves", "pale_moss", "flowers"}
 
 
-def _trees(tree_type: str, seeds=SEEDS):
-    return [generate_tree(tree_type, s) for s in seeds]
-
-
 def _check_tree(tree) -> None:
     """The invariants every corpus tree keeps (see the corpus brief)."""
     s, a = tree.structure, tree.attributes
@@ -56,8 +52,8 @@ def _check_tree(tree) -> None:
 
 
 @pytest.mark.parametrize("tree_type", TYPES)
-def test_every_tree_keeps_the_invariants(tree_type):
-    for tree in _trees(tree_type):
+def test_every_tree_keeps_the_invariants(corpus, tree_type):
+    for tree in corpus.trees(tree_type, SEEDS):
         _check_tree(tree)
 
 
@@ -73,10 +69,10 @@ def test_types_are_registered_with_species_biome_and_ground():
 
 
 @pytest.mark.parametrize("tree_type", TYPES)
-def test_same_seed_same_tree_and_seeds_vary(tree_type):
+def test_same_seed_same_tree_and_seeds_vary(corpus, tree_type):
     a, b = generate_tree(tree_type, 11), generate_tree(tree_type, 11)
     assert a.structure.block_dict() == b.structure.block_dict() and a.attributes == b.attributes
-    distinct = {tuple(sorted(t.structure.block_dict().items())) for t in _trees(tree_type, range(40))}
+    distinct = {tuple(sorted(t.structure.block_dict().items())) for t in corpus.trees(tree_type, range(40))}
     # Fancy oaks of the smallest heights are one cluster on a trunk, identical in vanilla too.
     assert len(distinct) >= (25 if tree_type == "fancy_oak" else 36)
 
@@ -97,9 +93,9 @@ def test_growers_use_only_the_rng_they_are_given():
         ("swamp_oak", 5, 8, "oak_log", "oak_leaves"),
     ],
 )
-def test_straight_blob_trees_follow_vanilla_shape(tree_type, low, high, log, leaf):
+def test_straight_blob_trees_follow_vanilla_shape(corpus, tree_type, low, high, log, leaf):
     heights = Counter()
-    for tree in _trees(tree_type, range(60)):
+    for tree in corpus.trees(tree_type, range(60)):
         blocks = tree.structure.block_dict()
         h = tree.attributes["trunk_height"]
         heights[h] += 1
@@ -125,14 +121,14 @@ def test_straight_blob_trees_follow_vanilla_shape(tree_type, low, high, log, lea
     assert min(heights) == low and max(heights) == high
 
 
-def test_blob_corners_are_random_so_density_words_vary():
-    words = Counter(generate_tree("oak", s).attributes["leaf_density"] for s in range(100))
+def test_blob_corners_are_random_so_density_words_vary(corpus):
+    words = Counter(t.attributes["leaf_density"] for t in corpus.trees("oak", range(100)))
     assert set(words) == {"sparse", "normal", "dense"}
     assert words["normal"] > words["sparse"] and words["normal"] > words["dense"]
 
 
-def test_swamp_oak_hangs_vines_from_its_leaves():
-    for tree in _trees("swamp_oak", range(30)):
+def test_swamp_oak_hangs_vines_from_its_leaves(corpus):
+    for tree in corpus.trees("swamp_oak", range(30)):
         blocks = tree.structure.block_dict()
         vines = [p for p, s in blocks.items() if s.startswith("minecraft:vine")]
         assert vines and "vines" in tree.attributes["decorations"]
@@ -151,9 +147,9 @@ def _clings(blocks, pos, state) -> bool:
     return block_kind(blocks.get((pos[0] + dx, pos[1], pos[2] + dz), "minecraft:air")) in ("leaves", "log")
 
 
-def test_birches_sometimes_carry_a_bee_nest_under_their_leaves():
+def test_birches_sometimes_carry_a_bee_nest_under_their_leaves(corpus):
     with_nest = 0
-    for tree in _trees("birch", range(200)):
+    for tree in corpus.trees("birch", range(200)):
         blocks = tree.structure.block_dict()
         nests = [p for p, s in blocks.items() if s.startswith("minecraft:bee_nest")]
         assert len(nests) <= 1
@@ -189,9 +185,9 @@ def test_crown_fill_and_density_word():
     assert [density_word(v, 0.3, 0.6) for v in (0.1, 0.3, 0.6, 0.9)] == ["sparse", "normal", "normal", "dense"]
 
 
-def test_fancy_oak_branches_lie_along_horizontal_axes():
+def test_fancy_oak_branches_lie_along_horizontal_axes(corpus):
     sizes, branches = Counter(), 0
-    for tree in _trees("fancy_oak", range(60)):
+    for tree in corpus.trees("fancy_oak", range(60)):
         blocks = tree.structure.block_dict()
         h = tree.attributes["trunk_height"]
         assert [blocks.get((0, y, 0)) for y in range(h)] == ["minecraft:oak_log[axis=y]"] * h
@@ -209,12 +205,12 @@ def test_fancy_oak_branches_lie_along_horizontal_axes():
     assert branches > 0 and set(sizes) <= {"normal", "big"}
 
 
-def test_fancy_oak_clusters_are_rounded_five_layer_blobs():
+def test_fancy_oak_clusters_are_rounded_five_layer_blobs(corpus):
     # The smallest fancy oak (height 3 + 2 = 5) is one cluster attached at 5 - 5 = 0 on its trunk.
     def lowest_leaf(tree):
         return min(y for (x, y, z), s in tree.structure.block_dict().items() if block_kind(s) == "leaves")
 
-    small = next(t for t in _trees("fancy_oak", range(60)) if lowest_leaf(t) == 0)
+    small = next(t for t in corpus.trees("fancy_oak", range(60)) if lowest_leaf(t) == 0)
     assert small.attributes["trunk_height"] == 4  # floor(5 * 0.618) + 1 logs
     blocks = small.structure.block_dict()
     leaves = {p for p, s in blocks.items() if block_kind(s) == "leaves"}

@@ -19,10 +19,6 @@ TYPES = ("spruce", "pine", "mega_spruce", "mega_pine")
 SEEDS = range(100)
 
 
-def _trees(tree_type: str, seeds=SEEDS):
-    return [generate_tree(tree_type, s) for s in seeds]
-
-
 def _leaves(blocks):
     return {p for p, s in blocks.items() if block_kind(s) == "leaves"}
 
@@ -50,8 +46,8 @@ def _check_tree(tree) -> None:
 
 
 @pytest.mark.parametrize("tree_type", TYPES)
-def test_every_tree_keeps_the_invariants(tree_type):
-    for tree in _trees(tree_type):
+def test_every_tree_keeps_the_invariants(corpus, tree_type):
+    for tree in corpus.trees(tree_type, SEEDS):
         _check_tree(tree)
 
 
@@ -64,19 +60,19 @@ def test_types_are_registered_as_spruce_with_their_ground():
 
 
 @pytest.mark.parametrize("tree_type", TYPES)
-def test_same_seed_same_tree_and_seeds_vary(tree_type):
+def test_same_seed_same_tree_and_seeds_vary(corpus, tree_type):
     a, b = generate_tree(tree_type, 3), generate_tree(tree_type, 3)
     assert a.structure.block_dict() == b.structure.block_dict() and a.attributes == b.attributes
     assert generate_tree(tree_type, 3, ground=False).structure.counts().keys() <= {
         "minecraft:spruce_log[axis=y]", "minecraft:spruce_leaves[persistent=false]"}
     # Vanilla conifers vary little (no random leaf skips): heights, radii and offsets only.
-    distinct = {tuple(sorted(t.structure.block_dict().items())) for t in _trees(tree_type, range(40))}
+    distinct = {tuple(sorted(t.structure.block_dict().items())) for t in corpus.trees(tree_type, range(40))}
     assert len(distinct) >= 8
 
 
-def test_spruce_cones_reach_down_the_trunk():
+def test_spruce_cones_reach_down_the_trunk(corpus):
     heights = Counter()
-    for tree in _trees("spruce", range(80)):
+    for tree in corpus.trees("spruce", range(80)):
         blocks = tree.structure.block_dict()
         h = tree.attributes["trunk_height"]
         heights[h] += 1
@@ -99,8 +95,8 @@ def test_spruce_cones_reach_down_the_trunk():
     assert heights[5] < heights[6]  # the two random terms sum unevenly
 
 
-def test_pine_is_a_bare_trunk_under_a_small_cone():
-    for tree in _trees("pine", range(60)):
+def test_pine_is_a_bare_trunk_under_a_small_cone(corpus):
+    for tree in corpus.trees("pine", range(60)):
         blocks = tree.structure.block_dict()
         h = tree.attributes["trunk_height"]
         assert 6 <= h <= 10
@@ -145,9 +141,9 @@ def test_giant_trunk_and_mega_crown():
 
 
 @pytest.mark.parametrize("tree_type", ["mega_spruce", "mega_pine"])
-def test_mega_trees_have_a_2x2_trunk_on_podzol(tree_type):
+def test_mega_trees_have_a_2x2_trunk_on_podzol(corpus, tree_type):
     buckets, heights = Counter(), []
-    for tree in _trees(tree_type, range(60)):
+    for tree in corpus.trees(tree_type, range(60)):
         a = tree.attributes
         blocks = tree.structure.block_dict()
         h = a["trunk_height"]

@@ -22,9 +22,9 @@ def test_every_vanilla_tree_is_registered():
 
 
 @pytest.mark.parametrize("name", TYPES)
-def test_one_face_connected_piece_without_decaying_leaves_in_its_bucket(name):
+def test_one_face_connected_piece_without_decaying_leaves_in_its_bucket(corpus, name):
     for seed in SEEDS:
-        s = generate_tree(name, seed).structure
+        s = corpus.tree(name, seed).structure
         assert components(s, "face").count == 1, seed
         leaves = s.mask_of("leaves")
         assert leaves.any() and leaf_distance(s)[leaves].max() <= 6, seed

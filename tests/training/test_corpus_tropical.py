@@ -25,15 +25,9 @@ DECORATION_WORDS = {"vines", "cocoa", "bee_nest", "propagules", "roots", "hangin
 
 
 @pytest.fixture(scope="module")
-def trees():
-    """100 trees of each type, generated once for the module: {type: [(CorpusTree, block_dict)]}."""
-    out = {}
-    for name in TYPES:
-        out[name] = []
-        for seed in SEEDS:
-            tree = generate_tree(name, seed)
-            out[name].append((tree, tree.structure.block_dict()))
-    return out
+def trees(corpus):
+    """100 trees of each type, from the session's corpus: {type: [(CorpusTree, block_dict)]}."""
+    return {name: corpus.with_blocks(name, SEEDS) for name in TYPES}
 
 
 def _logs(blocks):
