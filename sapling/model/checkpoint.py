@@ -8,6 +8,7 @@ Loading is ``Checkpoint.load`` (data only: ``weights_only``) then ``load_network
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,23 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return dev
 
 
+@lru_cache(maxsize=1)
+def _cpu_has_bf16_units() -> bool:
+    """True when this CPU computes bf16 natively (AVX512-BF16 or AMX): there bf16 convolutions run
+    ~2.3x faster than fp32; on an AVX2-only CPU they are emulated and run ~18x slower (measured)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+        return "avx512_bf16" in flags or "amx_bf16" in flags
+    except OSError:  # not Linux: trust torch's view of the CPU
+        return "AVX512" in torch.backends.cpu.get_cpu_capability()
+
+
+def bf16_pays(device: torch.device) -> bool:
+    """Whether bf16 autocast makes sampling faster on ``device``: on GPUs, and on CPUs with bf16 units."""
+    return device.type == "cuda" or (device.type == "cpu" and _cpu_has_bf16_units())
+
+
 def load_network(ckpt: Checkpoint, where: str | Path = "checkpoint") -> UNet3D:
     """The UNet of a checkpoint, weights loaded in fp32 (``ModelError`` if they do not fit its config)."""
     model = UNet3D(ckpt.model_config)
@@ -111,4 +129,4 @@ def load_network(ckpt: Checkpoint, where: str | Path = "checkpoint") -> UNet3D:
     return model
 
 
-__all__ = ["CHECKPOINT_FORMAT", "Checkpoint", "load_network", "resolve_device"]
+__all__ = ["CHECKPOINT_FORMAT", "Checkpoint", "bf16_pays", "load_network", "resolve_device"]
