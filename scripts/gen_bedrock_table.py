@@ -51,16 +51,17 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import re
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from minecraft_data import ENV, data_root, default_sources, package_version, version_key  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "sapling" / "data" / "game" / "java_to_bedrock.json"
 JAVA_TABLE = REPO / "sapling" / "data" / "game" / "java_blocks.json"
 FORMAT = 1
-ENV = "SAPLING_MINECRAFT_DATA"
 # The newest Bedrock version minecraft-data 3.119.0 knows; it reads bedrock/1.26.30's blocksJ2B.
 DEFAULT_VERSION = "1.26.60"
 NAME_KEY = "name"  # the pseudo-state the Bedrock block name is factorised under
@@ -93,46 +94,19 @@ JAVA_UPGRADE_NOTES = {
 }
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", version))
-
-
-def default_sources() -> list[Path]:
-    found = [Path(os.environ[ENV])] if os.environ.get(ENV) else []
-    return found + [Path.cwd() / "node_modules" / "minecraft-data", Path("/tmp/node_modules/minecraft-data")]
-
-
-def _data_root(package: Path) -> Path:
-    """The folder holding ``dataPaths.json`` inside a minecraft-data package (or that folder itself)."""
-    for candidate in (package / "minecraft-data" / "data", package / "data", package):
-        if (candidate / "dataPaths.json").is_file():
-            return candidate
-    raise SystemExit(f"{package}: no dataPaths.json found (expected the minecraft-data npm package folder)")
-
-
-def _package_version(start: Path) -> str:
-    for folder in [start, *start.parents]:
-        meta = folder / "package.json"
-        if meta.is_file():
-            data = json.loads(meta.read_text(encoding="utf-8"))
-            if data.get("name") == "minecraft-data":
-                return str(data["version"])
-    return "unknown"
-
-
 def locate(source: Path, version: str | None) -> dict:
     """Where the files for Bedrock ``version`` are: ``j2b`` (blocksJ2B.json), ``states`` (the
     blockStates.json of the J2B's own folder), ``newest_states`` (``version``'s blockStates.json),
     ``bedrock_version`` (the J2B folder's version), ``users`` (the versions reading that J2B) and
     ``package`` (the package version)."""
-    root = _data_root(source)
+    root = data_root(source)
     paths = json.loads((root / "dataPaths.json").read_text(encoding="utf-8"))["bedrock"]
     with_j2b = {v: p for v, p in paths.items() if "blocksJ2B" in p and "blockStates" in p}
     if version is None:
         releases = [v for v in with_j2b if re.fullmatch(r"\d+\.\d+(\.\d+)?", v)]
-        version = max(releases, key=_version_key)
+        version = max(releases, key=version_key)
     if version not in with_j2b:
-        known = ", ".join(sorted(with_j2b, key=_version_key)[-8:])
+        known = ", ".join(sorted(with_j2b, key=version_key)[-8:])
         raise SystemExit(f"{root}: no blocksJ2B.json for bedrock {version} (newest: {known})")
     folder = with_j2b[version]["blocksJ2B"]
     own_states = root / folder / "blockStates.json"
@@ -144,8 +118,8 @@ def locate(source: Path, version: str | None) -> dict:
         "newest_states": root / with_j2b[version]["blockStates"] / "blockStates.json",
         "bedrock_version": folder.rsplit("/", 1)[-1],
         "newest": version,
-        "users": sorted((v for v, p in with_j2b.items() if p["blocksJ2B"] == folder), key=_version_key),
-        "package": _package_version(root),
+        "users": sorted((v for v, p in with_j2b.items() if p["blocksJ2B"] == folder), key=version_key),
+        "package": package_version(root),
     }
 
 

@@ -36,15 +36,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from minecraft_data import ENV, data_root, default_sources, package_version, version_key  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "sapling" / "data" / "game" / "java_blocks.json"
 FORMAT = 1
-ENV = "SAPLING_MINECRAFT_DATA"
 # The game version of the table: the one whose DataVersion (4189) sapling.schematic writes.
 DEFAULT_VERSION = "1.21.4"
 
@@ -60,51 +61,24 @@ KNOWN_DEFAULTS = {
 }
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", version))
-
-
-def default_sources() -> list[Path]:
-    found = [Path(os.environ[ENV])] if os.environ.get(ENV) else []
-    return found + [Path.cwd() / "node_modules" / "minecraft-data", Path("/tmp/node_modules/minecraft-data")]
-
-
-def _data_root(package: Path) -> Path:
-    """The folder holding ``dataPaths.json`` inside a minecraft-data package (or that folder itself)."""
-    for candidate in (package / "minecraft-data" / "data", package / "data", package):
-        if (candidate / "dataPaths.json").is_file():
-            return candidate
-    raise SystemExit(f"{package}: no dataPaths.json found (expected the minecraft-data npm package folder)")
-
-
-def _package_version(start: Path) -> str:
-    for folder in [start, *start.parents]:
-        meta = folder / "package.json"
-        if meta.is_file():
-            data = json.loads(meta.read_text(encoding="utf-8"))
-            if data.get("name") == "minecraft-data":
-                return str(data["version"])
-    return "unknown"
-
-
 def locate(source: Path, version: str | None) -> tuple[Path, str, str]:
     """``(blocks.json, game version, package version)`` for a package folder or a blocks.json file."""
     if source.is_file():
         version = version or source.parent.name
-        return source, version, _package_version(source.parent)
-    root = _data_root(source)
+        return source, version, package_version(source.parent)
+    root = data_root(source)
     paths = json.loads((root / "dataPaths.json").read_text(encoding="utf-8"))["pc"]
     with_blocks = {v: p["blocks"] for v, p in paths.items() if "blocks" in p}
     if version is None:
         candidates = [v for v in with_blocks if re.fullmatch(r"1\.21(\.\d+)?", v)]
         if not candidates:
             raise SystemExit(f"{root}: no pc 1.21.x version in dataPaths.json")
-        version = max(candidates, key=_version_key)
+        version = max(candidates, key=version_key)
     if version not in with_blocks:
         releases = [v for v in with_blocks if re.fullmatch(r"\d+\.\d+(\.\d+)?", v)]
-        known = ", ".join(sorted(releases, key=_version_key)[-8:])
+        known = ", ".join(sorted(releases, key=version_key)[-8:])
         raise SystemExit(f"{root}: no blocks.json for pc {version} (newest: {known})")
-    return root / with_blocks[version] / "blocks.json", version, _package_version(root)
+    return root / with_blocks[version] / "blocks.json", version, package_version(root)
 
 
 def decode_block(block: dict) -> dict:
