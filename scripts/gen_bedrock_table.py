@@ -56,7 +56,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from minecraft_data import ENV, data_root, default_sources, package_version, version_key  # noqa: E402
+from minecraft_data import ENV, data_root, dump_table, default_sources, package_version, version_key  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "sapling" / "data" / "game" / "java_to_bedrock.json"
@@ -315,20 +315,6 @@ def build_table(j2b: dict, block_states: list[dict], java_table: dict, where: di
     }
 
 
-def dumps(table: dict) -> str:
-    """Compact JSON, one block per line, keys sorted."""
-    def compact(obj) -> str:
-        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-
-    head = {k: v for k, v in table.items() if k != "blocks"}
-    lines = ["{" + ",".join(f"{compact(k)}:{compact(v)}" for k, v in sorted(head.items())) + ',"blocks":{']
-    items = sorted(table["blocks"].items())
-    for i, (name, entry) in enumerate(items):
-        lines.append(f"{compact(name)}:{compact(entry)}" + ("," if i < len(items) - 1 else ""))
-    lines.append("}}")
-    return "\n".join(lines) + "\n"
-
-
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, help="the minecraft-data package folder")
@@ -351,7 +337,7 @@ def main(argv: list[str] | None = None) -> Path:
 
     newest = read(where["newest_states"]) if where["newest_states"] != where["states"] else None
     table = build_table(read(where["j2b"]), read(where["states"]), read(args.java_table), where, newest)
-    text = dumps(table)
+    text = dump_table(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8", newline="\n")
     print(f"{args.out}: {len(table['blocks'])} Java {table['java_version']} blocks to Bedrock "

@@ -41,7 +41,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from minecraft_data import ENV, data_root, default_sources, package_version, version_key  # noqa: E402
+from minecraft_data import ENV, data_root, dump_table, default_sources, package_version, version_key  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "sapling" / "data" / "game" / "java_blocks.json"
@@ -133,20 +133,6 @@ def build_table(blocks: list[dict], game_version: str, package_version: str) -> 
     }
 
 
-def dumps(table: dict) -> str:
-    """Compact JSON, one block per line, keys sorted (property values keep the game's order)."""
-    def compact(obj) -> str:
-        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-
-    head = {k: v for k, v in table.items() if k != "blocks"}
-    lines = ["{" + ",".join(f"{compact(k)}:{compact(v)}" for k, v in sorted(head.items())) + ',"blocks":{']
-    items = list(table["blocks"].items())
-    for i, (name, entry) in enumerate(items):
-        lines.append(f"{compact(name)}:{compact(entry)}" + ("," if i < len(items) - 1 else ""))
-    lines.append("}}")
-    return "\n".join(lines) + "\n"
-
-
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, help="the minecraft-data package folder or one blocks.json file")
@@ -162,7 +148,7 @@ def main(argv: list[str] | None = None) -> Path:
                              f"or pass --source (or set ${ENV})")
     blocks_json, version, package_version = locate(source, args.version)
     blocks = json.loads(blocks_json.read_text(encoding="utf-8"))
-    text = dumps(build_table(blocks, version, package_version))
+    text = dump_table(build_table(blocks, version, package_version))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8", newline="\n")
     print(f"{args.out}: {len(blocks)} blocks of Java {version} (minecraft-data {package_version}), "

@@ -42,3 +42,18 @@ def package_version(start: Path) -> str:
             if data.get("name") == "minecraft-data":
                 return str(data["version"])
     return "unknown"
+
+
+def dump_table(table: dict) -> str:
+    """A generated table as compact JSON: the header keys first, then one block per line, sorted by name
+    (values keep their order: properties list values in the game's order), so regenerating gives equal bytes."""
+    def compact(obj) -> str:
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+    head = {k: v for k, v in table.items() if k != "blocks"}
+    lines = ["{" + ",".join(f"{compact(k)}:{compact(v)}" for k, v in sorted(head.items())) + ',"blocks":{']
+    items = sorted(table["blocks"].items())
+    lines += [f"{compact(name)}:{compact(entry)}" + ("," if i < len(items) - 1 else "")
+              for i, (name, entry) in enumerate(items)]
+    lines.append("}}")
+    return "\n".join(lines) + "\n"

@@ -1,14 +1,13 @@
 """The game's block-state table (sapling.game_data), its generator, and full states in written files."""
 
-import importlib.util
 import json
-import os
 from pathlib import Path
 
 import mcschematic
 import nbtlib
 import numpy as np
 import pytest
+from helpers import MINECRAFT_DATA_ENV, load_script, minecraft_data_package
 from nbtlib.tag import ByteArray, Compound, Int, IntArray, List, Short, String
 from typer.testing import CliRunner
 
@@ -18,25 +17,18 @@ from sapling.bridge.bedrock.blocks import to_bedrock
 from sapling.bridge.placement import command_state
 from sapling.cli import app
 from sapling.errors import BlockError
-from sapling.game_data import BlockInfo, StateCheck, block_info, complete_state, full_state
+from sapling.game_data import (
+    BlockInfo,
+    StateCheck,
+    block_info,
+    complete_state,
+    full_state,
+)
 from sapling.schematic import read_structure, write_structure
 from sapling.structure import Structure
 
 REPO = Path(__file__).resolve().parents[1]
 TABLE = REPO / "sapling" / "data" / "game" / "java_blocks.json"
-ENV = "SAPLING_MINECRAFT_DATA"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("gen_block_table", REPO / "scripts" / "gen_block_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def minecraft_data_package() -> Path | None:
-    candidates = ([Path(os.environ[ENV])] if os.environ.get(ENV) else []) + [Path("/tmp/node_modules/minecraft-data")]
-    return next((p for p in candidates if (p / "package.json").is_file()), None)
 
 
 # --- the table ---
@@ -133,7 +125,7 @@ def test_bedrock_translation_accepts_full_states():
 # --- the generator ---
 
 def test_decoding_the_state_ids_last_property_fastest():
-    script = load_script()
+    script = load_script("gen_block_table")
     block = {"name": "test", "material": "default", "minStateId": 10, "maxStateId": 15, "defaultState": 13,
              "states": [{"name": "a", "type": "bool", "num_values": 2},
                         {"name": "b", "type": "int", "num_values": 3, "values": ["1", "2", "3"]}]}
@@ -155,10 +147,10 @@ def test_the_shipped_table_is_small_and_sorted():
 
 
 @pytest.mark.skipif(minecraft_data_package() is None,
-                    reason=f"npm package minecraft-data not found (set ${ENV} or run "
+                    reason=f"npm package minecraft-data not found (set ${MINECRAFT_DATA_ENV} or run "
                            "'cd /tmp && npm install minecraft-data@3.119.0')")
 def test_the_script_regenerates_the_shipped_table_byte_identically(tmp_path):
-    script = load_script()
+    script = load_script("gen_block_table")
     shipped = json.loads(TABLE.read_text(encoding="utf-8"))
     package = minecraft_data_package()
     if json.loads((package / "package.json").read_text())["version"] != shipped["minecraft_data"]:

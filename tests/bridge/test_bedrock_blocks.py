@@ -1,13 +1,12 @@
 """Java -> Bedrock block states from the game data (sapling.bridge.bedrock.blocks) and its generator."""
 
-import importlib.util
 import itertools
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
+from helpers import MINECRAFT_DATA_ENV, load_script, minecraft_data_package
 
 from sapling import game_data
 from sapling.blocks import BlockVocab, format_state
@@ -16,24 +15,11 @@ from sapling.bridge.placement import PlacementError
 
 REPO = Path(__file__).resolve().parents[2]
 TABLE = REPO / "sapling" / "data" / "game" / "java_to_bedrock.json"
-ENV = "SAPLING_MINECRAFT_DATA"
 
 # What a command may hold: a plain name, then quoted state names (``minecraft:`` allowed) and
 # values that are true/false, a number or a quoted plain word.
 _STATE = r'"(minecraft:)?[a-z0-9_]+"=(true|false|\d+|"[a-z0-9_]+")'
 BEDROCK_BLOCK = re.compile(rf"^[a-z0-9_]+( \[{_STATE}(,{_STATE})*\])?$")
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("gen_bedrock_table", REPO / "scripts" / "gen_bedrock_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def minecraft_data_package() -> Path | None:
-    candidates = ([Path(os.environ[ENV])] if os.environ.get(ENV) else []) + [Path("/tmp/node_modules/minecraft-data")]
-    return next((p for p in candidates if (p / "package.json").is_file()), None)
 
 
 # --- translations, as the data gives them ---
@@ -148,10 +134,10 @@ def test_the_shipped_table_is_small_sorted_and_names_its_source():
 
 
 @pytest.mark.skipif(minecraft_data_package() is None,
-                    reason=f"npm package minecraft-data not found (set ${ENV} or run "
+                    reason=f"npm package minecraft-data not found (set ${MINECRAFT_DATA_ENV} or run "
                            "'cd /tmp && npm install minecraft-data@3.119.0')")
 def test_the_script_regenerates_the_shipped_table_byte_identically(tmp_path):
-    script = load_script()
+    script = load_script("gen_bedrock_table")
     shipped = json.loads(TABLE.read_text(encoding="utf-8"))
     package = minecraft_data_package()
     if json.loads((package / "package.json").read_text())["version"] != shipped["minecraft_data"]:
@@ -180,7 +166,7 @@ WHERE = {"bedrock_version": "9.9.9", "users": ["9.9.9"], "newest": "9.9.9", "pac
 
 
 def test_the_generator_factorises_and_upgrades():
-    script = load_script()
+    script = load_script("gen_bedrock_table")
     java = _java({"slab": {"type": ["top", "bottom", "double"], "waterlogged": ["true", "false"]},
                   "chain": {"axis": ["x", "y"]}, "rock": {}, "gadget": {}})
     j2b = {}
@@ -202,11 +188,11 @@ def test_the_generator_factorises_and_upgrades():
     assert table["blocks"]["chain"] == {"name": "iron_chain", "states": {"pillar_axis": [["axis"], {"x": "x", "y": "y"}]}}
     assert table["blocks"]["rock"] == {"name": "rock"}
     assert table["unmapped"] == ["gadget"] and list(table["java_upgrades"]) == ["chain"]
-    assert json.loads(script.dumps(table)) == table
+    assert json.loads(script.dump_table(table)) == table
 
 
 def test_the_generator_refuses_states_the_game_does_not_have():
-    script = load_script()
+    script = load_script("gen_bedrock_table")
     java = _java({"rock": {"axis": ["x", "y"]}})
     j2b = {"minecraft:rock[axis=x]": "minecraft:rock[pillar_axis=x]",
            "minecraft:rock[axis=y]": "minecraft:rock[pillar_axis=up]"}
