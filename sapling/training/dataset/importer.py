@@ -42,7 +42,7 @@ from sapling.training.dataset.format import (
     stratified_split, table, write_dataset,
 )
 from sapling.training.dataset.vocab import (
-    DEFAULT_MIN_COUNT, FRAME_MARKERS, StateFate, VocabPlan, data_state, plan_vocab,
+    DEFAULT_MIN_COUNT, FRAME_MARKERS, StateFate, VocabPlan, data_state, fate_counts, merge_group, plan_vocab,
 )
 
 SCHEMATIC_SUFFIXES = (".schem", ".schematic", ".nbt", ".litematic")
@@ -207,10 +207,7 @@ class ImportSummary:
     @property
     def blocks(self) -> dict[str, int]:
         """Blocks per fate over the imported files: kept, merged, dropped (markers apart)."""
-        out = Counter({"kept": 0, "merged": 0, "dropped": 0})
-        for f in self.states:
-            out[f.fate] += f.count
-        return dict(out)
+        return fate_counts(self.states)
 
     def to_text(self, limit: int = 20) -> str:
         status = Counter(f.status for f in self.files)
@@ -312,8 +309,6 @@ def structure_attributes(structure: Structure) -> dict[str, Any]:
 
 def _structure_type(structure: Structure, per_kind: dict[str, int], height: int) -> str:
     """tree, bush, mushroom, plant, rock or other, from the blocks alone."""
-    from sapling.training.dataset.vocab import merge_group
-
     if per_kind["log"] and per_kind["leaves"]:
         return "tree" if height >= 4 and per_kind["log"] >= 3 else "bush"
     if per_kind["leaves"]:

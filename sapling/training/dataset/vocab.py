@@ -112,11 +112,15 @@ class VocabPlan:
     fates: list[StateFate]
 
     def fate_counts(self) -> dict[str, int]:
-        """Blocks per fate (markers not included: they were never blocks)."""
-        out: Counter = Counter()
-        for f in self.fates:
-            out[f.fate] += f.count
-        return dict(out)
+        return fate_counts(self.fates)
+
+
+def fate_counts(fates: list[StateFate]) -> dict[str, int]:
+    """Blocks per fate: kept, merged, dropped (markers not included: they were never blocks)."""
+    out: Counter = Counter({"kept": 0, "merged": 0, "dropped": 0})
+    for f in fates:
+        out[f.fate] += f.count
+    return dict(out)
 
 
 def _best(candidates: list[str], counts: Counter, order: dict[str, int]) -> str | None:
@@ -197,5 +201,5 @@ def plan_vocab(counts: Counter, min_count: int = DEFAULT_MIN_COUNT, target: Bloc
 
 __all__ = [
     "DEFAULT_MIN_COUNT", "FRAME_MARKERS", "MARKERS", "DataState", "StateFate", "VocabPlan",
-    "data_state", "merge_group", "plan_vocab",
+    "data_state", "fate_counts", "merge_group", "plan_vocab",
 ]
