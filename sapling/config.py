@@ -20,9 +20,10 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping, TypeVar
+from typing import Any, Literal, Mapping, Sequence, TypeVar
 
-from sapling.errors import ConfigError
+from sapling.errors import ConfigError, GenerationError
+from sapling.structure import SIZES
 
 # Request ceilings of the pipeline, here so that torch-free code (the server protocol, bridges)
 # can check requests without loading the model.
@@ -30,11 +31,38 @@ MAX_STEPS = 256  # beyond this sampling only gets slower: a masked model converg
 MAX_SAMPLES = 64  # per call; the server and the CLI batch at most this many trees
 MAX_PROMPT_CHARS = 200
 POSTPROCESS_MODES = ("none", "prune", "repair")
+DEFAULT_DEVICE = "auto"  # CUDA when there is one, else the CPU (sapling.model.checkpoint.resolve_device)
 MAX_GUIDANCE = 20.0  # classifier-free guidance beyond this only distorts trees
 # Datasets: the held-out fraction of `dataset build` and `dataset import` (the split evaluation uses),
 # and the import's --min-count (rarer block states are merged into a similar state).
 HOLDOUT = 0.05
 IMPORT_MIN_COUNT = 8
+
+
+def check_request(prompts: Sequence[str], size: str, num_samples: int, steps: int,
+                  guidance_scale: float, postprocess: str | None) -> None:
+    """Raise ``GenerationError`` for a request the pipeline would refuse (cheap, torch-free: the CLI
+    checks its flags with it before a model loads)."""
+    if not prompts:
+        raise GenerationError("give at least one prompt")
+    for p in prompts:
+        if not isinstance(p, str) or not p.strip():
+            raise GenerationError("a prompt must be non-empty text")
+        if len(p) > MAX_PROMPT_CHARS:
+            raise GenerationError(f"prompt is {len(p)} characters long; at most {MAX_PROMPT_CHARS} are accepted")
+    if size not in SIZES:
+        raise GenerationError(f"unknown size {size!r}; choose one of: {', '.join(SIZES)}")
+    if not 1 <= steps <= MAX_STEPS:
+        raise GenerationError(f"sampling steps must be between 1 and {MAX_STEPS}, got {steps}")
+    if not 1 <= num_samples * len(prompts) <= MAX_SAMPLES:
+        raise GenerationError(
+            f"number of samples must be between 1 and {MAX_SAMPLES} per call, got {num_samples * len(prompts)}")
+    if not 0.0 <= guidance_scale <= MAX_GUIDANCE:
+        raise GenerationError(f"guidance scale must be between 0 and {MAX_GUIDANCE:g}, got {guidance_scale}")
+    if postprocess is not None and postprocess not in POSTPROCESS_MODES:
+        raise GenerationError(
+            f"unknown post-processing {postprocess!r}; choose one of: {', '.join(POSTPROCESS_MODES)}")
+
 
 C = TypeVar("C")
 
@@ -150,7 +178,7 @@ class DataConfig:
     # tree types of the built-in corpus; empty = every type
     types: tuple[str, ...] = ()
     # size buckets to train on; a batch never mixes buckets
-    sizes: tuple[str, ...] = ("normal", "big", "huge")
+    sizes: tuple[str, ...] = tuple(SIZES)
     # lay a ground patch under each corpus trunk (trees then stand on dirt, grass, podzol, mud)
     ground: bool = True
     # fraction of the built-in corpus held out for validation and evaluation
@@ -159,8 +187,6 @@ class DataConfig:
     num_workers: int = 0
 
     def __post_init__(self) -> None:
-        from sapling.structure import SIZES
-
         bad = [s for s in self.sizes if s not in SIZES]
         if bad or not self.sizes:
             raise ConfigError(f"data.sizes must list some of {', '.join(SIZES)}; got {list(self.sizes)}")
@@ -379,8 +405,12 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], schema: type | N
     return out
 
 
-def read_recipe(path: str | Path) -> tuple[Path, dict[str, Any]]:
-    """The recipe file ``path`` resolves to (see ``resolve_recipe``) and its parsed mapping."""
+def read_recipe(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[Path, dict[str, Any]]:
+    """The recipe file ``path`` resolves to (see ``resolve_recipe``) and its parsed mapping.
+
+    A recipe may start from another (``base: cpu.yaml``: a path beside it, else a packaged
+    recipe) and then says only what differs; its sections are merged key by key over the base's.
+    """
     p = resolve_recipe(path)
     try:
         text = p.read_text()
@@ -389,7 +419,27 @@ def read_recipe(path: str | Path) -> tuple[Path, dict[str, Any]]:
     data = parse_yaml(text, f"recipe {p}") or {}
     if not isinstance(data, dict):
         raise ConfigError(f"recipe {p} must be a mapping of sections (model, data, training, sampling)")
-    return p, data
+    if "base" not in data:
+        return p, data
+    base = data.pop("base")
+    if not isinstance(base, str) or not base.strip():
+        raise ConfigError(f"recipe {p}: base must name another recipe file, e.g. base: cpu.yaml")
+    beside = p.parent / base
+    if p.resolve() in _seen:
+        raise ConfigError(f"recipe {p}: its bases lead back to itself")
+    _, base_data = read_recipe(beside if beside.is_file() else base, _seen + (p.resolve(),))
+    return p, merge_recipes(base_data, data)
+
+
+def merge_recipes(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` laid on ``base``: mappings merge key by key, anything else (lists too) replaces."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge_recipes(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:

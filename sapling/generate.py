@@ -11,12 +11,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sapling.config import DEFAULT_DEVICE, check_request
 from sapling.errors import GenerationError, ModelError
 from sapling.metrics import tree_metrics
-from sapling.structure import Structure
+from sapling.schematic.files import DEFAULT_FORMAT, FORMATS
+from sapling.structure import DEFAULT_SIZE, Structure
 
 DEFAULT_MODEL = Path(__file__).parent / "data" / "model" / "default.pt"
-FORMATS = ("schem", "nbt", "litematic")
 
 
 def default_checkpoint() -> Path:
@@ -72,7 +73,7 @@ def _output_paths(out: Path, fmt: str | None, prompt: str, seed: int, count: int
     if suffix and not out.is_dir():
         raise GenerationError(f"--out {out}: unknown extension .{suffix}; use a folder or one of "
                               + ", ".join("." + f for f in FORMATS))
-    fmt = fmt or "schem"
+    fmt = fmt or DEFAULT_FORMAT
     if fmt not in FORMATS:
         raise GenerationError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if out.exists() and not out.is_dir():
@@ -94,7 +95,7 @@ def _check_writable(paths: list[Path]) -> None:
 def generate_trees(
     prompt: str,
     checkpoint: Path | None = None,
-    size: str = "normal",
+    size: str = DEFAULT_SIZE,
     num_samples: int = 1,
     steps: int | None = None,
     guidance_scale: float | None = None,
@@ -103,22 +104,23 @@ def generate_trees(
     fmt: str | None = None,
     out: Path = Path("out"),
     preview: bool = False,
-    device: str = "auto",
+    device: str = DEFAULT_DEVICE,
     pipeline=None,
 ) -> GenerateResult:
     """Generate ``num_samples`` trees for ``prompt`` and write them; see ``sapling generate --help``.
 
     ``pipeline`` may be given to reuse a loaded model (tests, notebooks).
     """
-    from sapling.model.pipeline import TreePipeline
     from sapling.schematic import write_structure
     from sapling.prompts import species_from_prompt
 
     paths, fmt = _output_paths(Path(out), fmt, prompt, seed, num_samples)
     if pipeline is None:
-        # Validate cheap arguments before loading a model.
-        TreePipeline.check_request([prompt], size, num_samples, steps or 1, guidance_scale or 1.0,
-                                   None if postprocess == "auto" else postprocess)
+        # Validate cheap arguments before loading a model (and torch).
+        check_request([prompt], size, num_samples, steps or 1, guidance_scale or 1.0,
+                      None if postprocess == "auto" else postprocess)
+        from sapling.model.pipeline import TreePipeline
+
         pipeline = TreePipeline.from_checkpoint(checkpoint or default_checkpoint(), device=device)
     if postprocess == "auto":
         postprocess = pipeline.default_postprocess

@@ -21,6 +21,8 @@ SIZES: dict[str, tuple[int, int, int]] = {
     "big": (16, 32, 16),
     "huge": (24, 64, 24),
 }
+# What a request without a size gets: the CLI, the server, the bridges and the evaluator.
+DEFAULT_SIZE = "normal"
 
 Coord = tuple[int, int, int]
 

@@ -65,7 +65,7 @@ def test_generate_bad_input_is_one_line(tiny_checkpoint, tmp_path, extra, match)
 def test_generate_checkpoint_errors(tmp_path):
     r = runner.invoke(app, ["generate", "--prompt", "oak", "--checkpoint", str(tmp_path / "missing.ckpt"),
                             "--out", str(tmp_path / "o")])
-    assert r.exit_code == 1 and "does not exist" in one_line_error(r)
+    assert r.exit_code == 1 and "missing.ckpt: no such file" in one_line_error(r)
     bad = tmp_path / "corrupt.ckpt"
     bad.write_bytes(b"\x00" * 100)
     r = runner.invoke(app, ["generate", "--prompt", "oak", "--checkpoint", str(bad), "--out", str(tmp_path / "o")])

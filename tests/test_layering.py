@@ -101,6 +101,24 @@ def test_bridge_commands_run_without_torch(argv):
     assert "Usage" in r.stdout
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["generate", "--prompt", "oak", "--size", "giant"], "unknown size 'giant'"),
+    (["generate", "--prompt", "oak", "--num-samples", "0"], "number of samples must be between 1"),
+    (["generate", "--prompt", "oak", "--postprocess", "foo"], "unknown post-processing 'foo'"),
+    (["generate", "--prompt", "oak", "--checkpoint", "nowhere.pt"], "nowhere.pt: no such file"),
+    (["evaluate", "--sampling-steps", "999"], "sampling steps must be between 1 and"),
+    (["serve", "--port", "99999"], "port must be between 0 and 65535"),
+    (["serve", "--checkpoint", "nowhere.pt"], "nowhere.pt: no such file"),
+])
+def test_bad_flags_of_model_commands_are_refused_before_torch_loads(argv, message):
+    """A mistyped flag costs nothing: the error comes before the model's code (torch) is imported."""
+    code = BLOCKER + "import runpy\nsys.argv[0] = 'sapling'\nrunpy.run_module('sapling', run_name='__main__')\n"
+    r = run_python(code, *argv)
+    pulled = [line for line in r.stderr.splitlines() if line.startswith("layering:")]
+    assert not pulled, f"sapling {' '.join(argv)} imported torch:\n" + "\n".join(pulled)
+    assert r.returncode != 0 and message in r.stderr, r.stdout + r.stderr
+
+
 def test_the_blocker_names_the_module_that_pulls_torch_in(tmp_path):
     """The check above can fail: a module importing torch is named, with the chain that led to it."""
     (tmp_path / "sapling_probe_outer.py").write_text("import sapling_probe_inner\n")

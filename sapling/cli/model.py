@@ -10,9 +10,9 @@ from typing import Annotated, Optional
 import typer
 
 from sapling.cli.options import Checkpoint, Device, defaults, given, one_of, require_file
-from sapling.config import POSTPROCESS_MODES
+from sapling.config import POSTPROCESS_MODES, check_request
 from sapling.generate import generate_trees
-from sapling.schematic import FORMATS
+from sapling.schematic import DEFAULT_FORMAT, FORMATS
 from sapling.structure import SIZES
 from sapling.training.evaluate import evaluate as evaluate_checkpoint
 
@@ -98,7 +98,7 @@ def generate(
     postprocess: Annotated[str, typer.Option(
         "--postprocess", help=f"{one_of(POSTPROCESS_MODES)} (default: the checkpoint's).")] = GENERATE["postprocess"],
     fmt: Annotated[Optional[str], typer.Option(
-        "--format", help=f"{one_of(FORMATS)} (default: from --out's extension, else {FORMATS[0]}).")]
+        "--format", help=f"{one_of(FORMATS)} (default: from --out's extension, else {DEFAULT_FORMAT}).")]
     = GENERATE["fmt"],
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="Output folder (one file per tree) or a file name for a single tree.")]
@@ -107,6 +107,8 @@ def generate(
     device: Device = GENERATE["device"],
 ) -> None:
     """Generate trees from a text prompt and write them as schematic files."""
+    if checkpoint is not None:
+        require_file(checkpoint)
     result = generate_trees(
         prompt=prompt, checkpoint=checkpoint, size=size, num_samples=num_samples, steps=sampling_steps,
         guidance_scale=guidance_scale, seed=seed, postprocess=postprocess, fmt=fmt, out=out,
@@ -141,12 +143,15 @@ def evaluate(
 ) -> None:
     """Score a checkpoint: coherence, species, realism and diversity against the corpus, speed."""
     from sapling.generate import default_checkpoint
-    from sapling.model.pipeline import TreePipeline
     from sapling.prompts import load_prompts
 
     prompt_list = load_prompts(prompts) if prompts is not None or dataset is None else None
+    # The flags, before a model (and torch) loads; the evaluator samples in chunks, so one tree here.
+    check_request(prompt_list or ["tree"], size, 1, sampling_steps or 1, guidance_scale or 1.0, postprocess)
     if checkpoint is not None:
         require_file(checkpoint)
+    from sapling.model.pipeline import TreePipeline
+
     pipe = TreePipeline.from_checkpoint(checkpoint or default_checkpoint(), **given(device=device))
     report = evaluate_checkpoint(pipe, prompt_list, num_samples=num_samples, size=size, steps=sampling_steps,
                                  guidance_scale=guidance_scale, seed=seed, out=out, reference_count=reference_count,

@@ -78,7 +78,6 @@ def serve(
     from sapling.bridge.bedrock import endpoints
     from sapling.generate import default_checkpoint
     from sapling.logs import configure_logging
-    from sapling.model.pipeline import TreePipeline
     from sapling.server.app import SaplingServer, model_info, serve_forever
 
     configure_logging(log_level)
@@ -90,6 +89,8 @@ def serve(
     if checkpoint is not None:
         require_file(checkpoint)
     path: Path = checkpoint or default_checkpoint()
+    from sapling.model.pipeline import TreePipeline  # torch: only once every flag is known good
+
     pipe = TreePipeline.from_checkpoint(path, **given(device=device))
     server = SaplingServer(pipe, settings, model_info(pipe, "default" if checkpoint is None else str(path)),
                            endpoints())

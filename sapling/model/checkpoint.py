@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from sapling.blocks import BlockVocab
-from sapling.config import ModelConfig, SampleConfig, config_from_dict
+from sapling.config import DEFAULT_DEVICE, ModelConfig, SampleConfig, config_from_dict
 from sapling.errors import BlockError, ConfigError, ModelError
 from sapling.model.unet3d import UNet3D
 
@@ -87,8 +87,8 @@ class Checkpoint:
         return cls(model_config, vocab, weights, sample_config, dict(entry.get("info") or {}))
 
 
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` -> CUDA when there is one, else CPU; ``ModelError`` for an unavailable device."""
+def resolve_device(device: str | torch.device = DEFAULT_DEVICE) -> torch.device:
+    """``"auto"`` (the default) -> CUDA when there is one, else CPU; ``ModelError`` for an unavailable device."""
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:

@@ -24,14 +24,14 @@ import numpy as np
 import torch
 
 from sapling.blocks import BlockVocab
-from sapling.config import MAX_GUIDANCE, MAX_PROMPT_CHARS, MAX_SAMPLES, MAX_STEPS, POSTPROCESS_MODES, SampleConfig
+from sapling.config import DEFAULT_DEVICE, SampleConfig, check_request
 from sapling.errors import GenerationError, ModelError
 from sapling.model import constraints
 from sapling.model.checkpoint import Checkpoint, bf16_pays, load_network, resolve_device
 from sapling.model.schedule import MaskSchedule, masked_fraction
 from sapling.model.text import TextEncoder
 from sapling.model.unet3d import UNet3D
-from sapling.structure import SIZES, Structure, size_of
+from sapling.structure import DEFAULT_SIZE, Structure, size_of
 
 @dataclass(frozen=True)
 class StepEvent:
@@ -89,7 +89,7 @@ class TreePipeline:
 
     @classmethod
     def from_checkpoint(
-        cls, path: str | Path, device: str | torch.device = "auto", text_encoder: TextEncoder | None = None
+        cls, path: str | Path, device: str | torch.device = DEFAULT_DEVICE, text_encoder: TextEncoder | None = None
     ) -> "TreePipeline":
         ckpt = Checkpoint.load(path)
         dev = resolve_device(device)
@@ -105,31 +105,6 @@ class TreePipeline:
     def default_postprocess(self) -> str:
         """What a request without ``postprocess`` gets (the checkpoint's sampling default)."""
         return self.defaults.postprocess
-
-    # --- validation ---
-    @staticmethod
-    def check_request(prompts: Sequence[str], size: str, num_samples: int, steps: int,
-                      guidance_scale: float, postprocess: str | None) -> None:
-        """Raise ``GenerationError`` for a request the pipeline would refuse (cheap; no model needed)."""
-        if not prompts:
-            raise GenerationError("give at least one prompt")
-        for p in prompts:
-            if not isinstance(p, str) or not p.strip():
-                raise GenerationError("a prompt must be non-empty text")
-            if len(p) > MAX_PROMPT_CHARS:
-                raise GenerationError(f"prompt is {len(p)} characters long; at most {MAX_PROMPT_CHARS} are accepted")
-        if size not in SIZES:
-            raise GenerationError(f"unknown size {size!r}; choose one of: {', '.join(SIZES)}")
-        if not 1 <= steps <= MAX_STEPS:
-            raise GenerationError(f"sampling steps must be between 1 and {MAX_STEPS}, got {steps}")
-        if not 1 <= num_samples * len(prompts) <= MAX_SAMPLES:
-            raise GenerationError(
-                f"number of samples must be between 1 and {MAX_SAMPLES} per call, got {num_samples * len(prompts)}")
-        if not 0.0 <= guidance_scale <= MAX_GUIDANCE:
-            raise GenerationError(f"guidance scale must be between 0 and {MAX_GUIDANCE:g}, got {guidance_scale}")
-        if postprocess is not None and postprocess not in POSTPROCESS_MODES:
-            raise GenerationError(
-                f"unknown post-processing {postprocess!r}; choose one of: {', '.join(POSTPROCESS_MODES)}")
 
     # --- sampling ---
     def _logits(self, tokens: torch.Tensor, mask: torch.Tensor, cond, uncond, guidance_scale: float) -> torch.Tensor:
@@ -207,7 +182,7 @@ class TreePipeline:
     def __call__(
         self,
         prompts: str | Sequence[str],
-        size: str = "normal",
+        size: str = DEFAULT_SIZE,
         num_samples: int = 1,
         steps: int | None = None,
         guidance_scale: float | None = None,
@@ -236,7 +211,7 @@ class TreePipeline:
         temperature = float(d.temperature if temperature is None else temperature)
         postprocess = postprocess or d.postprocess
         sampler = sampler or d.sampler
-        self.check_request(prompts, size, num_samples, steps, guidance_scale, postprocess)
+        check_request(prompts, size, num_samples, steps, guidance_scale, postprocess)
         if sampler not in ("connected", "plain"):
             raise GenerationError(f"unknown sampler {sampler!r}; choose connected or plain")
 
@@ -335,4 +310,4 @@ class TreePipeline:
         return s
 
 
-__all__ = ["StepEvent", "TreePipeline", "MAX_STEPS", "MAX_SAMPLES"]
+__all__ = ["StepEvent", "TreePipeline"]

@@ -36,14 +36,14 @@ limits, typed tag access, palettes), and one reader and writer per format:
 """
 
 from sapling.schematic.files import (
-    DATA_VERSION, FORMATS, example_path, read_structure, structure_bytes, with_full_states, write_structure,
+    DATA_VERSION, DEFAULT_FORMAT, FORMATS, example_path, read_structure, structure_bytes, with_full_states, write_structure,
 )
 from sapling.schematic.nbt import MAX_AXIS, MAX_NBT_BYTES, MAX_NBT_DEPTH, MAX_NBT_TAGS, MAX_PALETTE, MAX_VOLUME
 from sapling.schematic.nbt import METADATA_TAG
 from sapling.schematic.vanilla import ORIGIN_TAG
 
 __all__ = [
-    "DATA_VERSION", "FORMATS", "MAX_AXIS", "MAX_NBT_BYTES", "MAX_NBT_DEPTH", "MAX_NBT_TAGS", "MAX_PALETTE",
+    "DATA_VERSION", "DEFAULT_FORMAT", "FORMATS", "MAX_AXIS", "MAX_NBT_BYTES", "MAX_NBT_DEPTH", "MAX_NBT_TAGS", "MAX_PALETTE",
     "MAX_VOLUME", "METADATA_TAG", "ORIGIN_TAG", "example_path", "read_structure", "structure_bytes",
     "with_full_states", "write_structure",
 ]

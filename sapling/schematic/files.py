@@ -29,6 +29,7 @@ from sapling.schematic.vanilla import _read_nbt, _write_nbt
 from sapling.structure import Structure
 
 FORMATS = ("schem", "nbt", "litematic")
+DEFAULT_FORMAT = "schem"  # what WorldEdit and most tools read
 
 # Minecraft 1.21.4, the first version with pale oak (part of the model vocabulary).
 DATA_VERSION = 4189
@@ -62,7 +63,7 @@ def write_structure(structure: Structure, path: str | os.PathLike, format: str |
     return path
 
 
-def structure_bytes(structure: Structure, format: str = "schem", name: str = "tree") -> bytes:
+def structure_bytes(structure: Structure, format: str = DEFAULT_FORMAT, name: str = "tree") -> bytes:
     """The gzipped file content ``write_structure`` would write, in memory (for the server)."""
     if format not in _WRITERS:
         raise SchematicError(f"unknown format {format!r}; choose one of: {', '.join(_WRITERS)}")

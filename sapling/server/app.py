@@ -27,6 +27,7 @@ from sapling.errors import ServerConfigError
 from sapling.server import protocol, web
 from sapling.server.protocol import Cancel, Generate, Info, Limits, Ping, ProtocolError
 from sapling.server.service import BATCH_WINDOW, MAX_BATCH, GenerationService, Job
+from sapling.structure import SIZES
 
 if TYPE_CHECKING:
     from sapling.model.pipeline import TreePipeline
@@ -73,8 +74,8 @@ class ServerSettings:
             raise ServerConfigError("the token must be at least 8 characters long")
         if not self.bedrock_trigger.strip() or " " in self.bedrock_trigger.strip():
             raise ServerConfigError("the Bedrock trigger must be one word, e.g. !tree")
-        if self.bedrock_max_size not in ("normal", "big", "huge"):
-            raise ServerConfigError(f"unknown Bedrock max size {self.bedrock_max_size!r}; choose normal, big or huge")
+        if self.bedrock_max_size not in SIZES:
+            raise ServerConfigError(f"unknown Bedrock max size {self.bedrock_max_size!r}; choose {', '.join(SIZES)}")
         if not 0 <= self.port <= 65535:
             raise ServerConfigError(f"port must be between 0 and 65535, got {self.port}")
 

@@ -19,7 +19,7 @@ from typing import Any, Union
 
 from sapling.config import MAX_GUIDANCE, MAX_PROMPT_CHARS, MAX_SAMPLES, MAX_STEPS, POSTPROCESS_MODES, SampleConfig
 from sapling.errors import ProtocolError, ServerConfigError
-from sapling.structure import SIZES, Structure
+from sapling.structure import DEFAULT_SIZE, SIZES, Structure
 
 FORMATS = ("blocks", "schem")
 ERROR_CODES = ("invalid_request", "busy", "cancelled", "unauthorized", "internal")
@@ -65,7 +65,7 @@ class Defaults:
     """What a generate request gets for a field it leaves out (the service fills these from the
     model's checkpoint; the fallbacks are ``SampleConfig``'s)."""
 
-    size: str = "normal"
+    size: str = DEFAULT_SIZE
     num_samples: int = 1
     sampling_steps: int = _SAMPLING.sampling_steps
     guidance_scale: float = _SAMPLING.guidance_scale

@@ -22,11 +22,12 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+from sapling.config import check_request
 from sapling.errors import GenerationError, StructureError
 from sapling.metrics import TreeMetrics, diversity, set_metrics, tree_metrics
 from sapling.progress import Progress, progress_bar
 from sapling.prompts import load_prompts, slug, species_from_prompt
-from sapling.structure import SIZES, Structure
+from sapling.structure import DEFAULT_SIZE, SIZES, Structure
 
 if TYPE_CHECKING:
     from sapling.model.pipeline import TreePipeline
@@ -66,7 +67,7 @@ class Target:
         return f"{'≥' if self.at_least else '≤'} {_fmt(self.key, self.threshold)}"
 
 
-def targets_for(size: str = "normal") -> tuple[Target, ...]:
+def targets_for(size: str = DEFAULT_SIZE) -> tuple[Target, ...]:
     """The quality targets for trees of ``size`` (only the time target depends on it)."""
     volume = math.prod(SIZES[size]) / math.prod(SIZES["normal"])
     return (
@@ -285,7 +286,7 @@ def evaluate(
     pipeline: "TreePipeline",
     prompts: Sequence[str] | None = None,
     num_samples: int = 16,
-    size: str = "normal",
+    size: str = DEFAULT_SIZE,
     steps: int | None = None,
     guidance_scale: float | None = None,
     seed: int = 0,
@@ -384,7 +385,7 @@ def _check(pipeline, prompts, num_samples, size, steps, guidance_scale, referenc
     if postprocess not in POSTPROCESS_MODES:
         raise GenerationError(f"unknown post-processing {postprocess!r}; choose one of: {', '.join(POSTPROCESS_MODES)}")
     for prompt in prompts:
-        pipeline.check_request([prompt], size, min(num_samples, CHUNK), steps, guidance_scale, "none")
+        check_request([prompt], size, min(num_samples, CHUNK), steps, guidance_scale, "none")
 
 
 def _sample_prompt(pipeline, prompt: str, species: str | None, num_samples: int, size: str, steps: int,

@@ -7,7 +7,8 @@ import torch
 from sapling.errors import GenerationError, ModelError
 from sapling.metrics import face_connectivity
 from sapling.model.checkpoint import Checkpoint, resolve_device
-from sapling.model.pipeline import MAX_SAMPLES, MAX_STEPS, TreePipeline
+from sapling.config import MAX_SAMPLES, MAX_STEPS
+from sapling.model.pipeline import TreePipeline
 from sapling.prompts import slug
 from sapling.structure import SIZES
 

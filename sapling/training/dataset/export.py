@@ -8,17 +8,18 @@ from typing import Literal
 
 from sapling.errors import DatasetError
 from sapling.progress import Progress, progress_bar
+from sapling.schematic.files import DEFAULT_FORMAT, FORMATS
 from sapling.training.dataset.format import PathLike, dumps
 from sapling.training.dataset.load import load_dataset
 
-EXPORT_FORMATS = ("schem", "nbt", "litematic")
+EXPORT_FORMATS = FORMATS
 
 
 def export_dataset(
     root: PathLike,
     out: PathLike,
     limit: int | None = None,
-    format: str = "schem",
+    format: str = DEFAULT_FORMAT,
     split: Literal["train", "test", "all"] = "all",
     progress: Progress = True,
 ) -> int:
