@@ -96,6 +96,11 @@ class ModelConfig:
     text_dim: int = 384
     # add height / trunk-offset / radial coordinates as input channels so global layout is easy
     coord_channels: bool = True
+    # what the coordinates measure. "grid": fractions of this grid (a tree fills its grid alike at
+    # every size). "world": blocks from the floor and the trunk axis of the tree's whole grid, plus
+    # that grid's height, so a window cut from a tall tree knows where in the tree it sits: tall
+    # buckets can then train on windows (data.window) and still sample whole grids
+    coord_frame: Literal["grid", "world"] = "grid"
     # width of the conditioning vector (mask ratio + pooled text) that drives FiLM in every res block
     cond_dim: int = 256
     # GroupNorm groups (reduced to a divisor of the channel count where needed)
@@ -117,6 +122,8 @@ class ModelConfig:
             raise ConfigError(f"model.channel_mult must be a non-empty list of positive ints, got {list(self.channel_mult)}")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"model.dropout must be in [0, 1), got {self.dropout}")
+        if self.coord_frame not in ("grid", "world"):
+            raise ConfigError(f"model.coord_frame must be grid or world, got {self.coord_frame!r}")
         levels = len(self.channel_mult)
         for level in self.attention_levels:
             if not 0 <= level < levels:
@@ -185,8 +192,14 @@ class DataConfig:
     holdout: float = HOLDOUT
     # DataLoader worker processes; 0 keeps everything in the training process (best on 2 cores)
     num_workers: int = 0
+    # the largest grid (X, Y, Z) a training step sees; a bucket larger along an axis trains on
+    # random windows of this size (a huge tree costs a few normal grids instead of nine), then
+    # samples whole. Empty = whole grids. Needs model.coord_frame: world
+    window: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.window and (len(self.window) != 3 or min(self.window) < 4):
+            raise ConfigError(f"data.window must be [X, Y, Z] with each side at least 4, got {list(self.window)}")
         bad = [s for s in self.sizes if s not in SIZES]
         if bad or not self.sizes:
             raise ConfigError(f"data.sizes must list some of {', '.join(SIZES)}; got {list(self.sizes)}")
@@ -280,6 +293,11 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     sampling: SampleConfig = field(default_factory=SampleConfig)
+
+    def __post_init__(self) -> None:
+        if self.data.window and self.model.coord_frame != "world":
+            raise ConfigError("data.window needs model.coord_frame: world (a window must know where in "
+                              "its tree it sits)")
 
 
 # --- recipes: YAML files -> Config ---------------------------------------------------------------

@@ -6,7 +6,9 @@ original blocks. The parts, and why:
 
 * token embedding (vocab_size + 1 rows: the last is the mask token) plus
   coordinate channels (height above the floor, signed offset from the trunk axis,
-  radial distance from it), so the global layout of a tree is easy to learn;
+  radial distance from it), so the global layout of a tree is easy to learn; in the
+  "world" frame they count blocks of the tree's whole grid, so a training window
+  (``Window``: where a crop sits in its grid) knows its place;
 * a conditioning vector = MLP(sinusoid(mask ratio)) + Linear(pooled prompt),
   applied in every residual block by AdaGN (GroupNorm, then scale and shift);
 * residual blocks (GroupNorm, SiLU, dropout) whose last conv starts at zero, so
@@ -22,6 +24,7 @@ original blocks. The parts, and why:
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -29,7 +32,29 @@ from torch import nn
 
 from sapling.config import ModelConfig
 
-NUM_COORD_CHANNELS = 4
+NUM_COORD_CHANNELS = 4  # the "grid" frame; the "world" frame adds the whole grid's height
+# Blocks per unit of the "world" frame's channels: the tallest and the widest bucket span 1.
+WORLD_HEIGHT = 64
+WORLD_WIDTH = 24
+
+
+def coord_channel_count(frame: str) -> int:
+    return NUM_COORD_CHANNELS + (frame == "world")
+
+
+class Window(NamedTuple):
+    """Where each grid of a batch sits in its tree's whole grid: ``offset`` (B, 3) of its
+    minimum corner and ``frame`` (B, 3), the whole grid's (X, Y, Z); both long tensors.
+    (A NamedTuple: Lightning moves it to the device with the rest of the batch.)"""
+
+    offset: torch.Tensor
+    frame: torch.Tensor
+
+    @staticmethod
+    def whole(batch: int, shape: tuple[int, int, int], device: torch.device | str = "cpu") -> "Window":
+        """Every grid is its whole tree (sampling; training without windows)."""
+        return Window(torch.zeros(batch, 3, dtype=torch.long, device=device),
+                      torch.tensor(shape, dtype=torch.long, device=device).expand(batch, 3))
 
 
 def count_parameters(module: nn.Module, trainable_only: bool = False) -> int:
@@ -49,6 +74,27 @@ def coordinate_channels(shape: tuple[int, int, int], device: torch.device | str 
     gx, gy, gz = torch.meshgrid(x, y, z, indexing="ij")
     radial = torch.sqrt(gx * gx + gz * gz)
     return torch.stack([gy, gx, gz, radial]).to(dtype)
+
+
+def world_coordinate_channels(shape: tuple[int, int, int], window: Window,
+                              dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """(B, 5, X, Y, Z) for grids of ``shape`` placed by ``window``: height above the whole grid's
+    floor / WORLD_HEIGHT, signed x and z offsets from its trunk axis (column FX//2, FZ//2) /
+    WORLD_WIDTH, the radial distance in those units, and the whole grid's height / WORLD_HEIGHT.
+    A whole grid's channels depend on its size only through ``frame``."""
+    device = window.offset.device
+    steps = [torch.arange(s, device=device, dtype=torch.float32) for s in shape]
+    off, frame = window.offset.float(), window.frame.float()
+    x = (off[:, 0, None] + steps[0] - torch.div(frame[:, 0, None], 2, rounding_mode="floor")) / WORLD_WIDTH
+    y = (off[:, 1, None] + steps[1]) / WORLD_HEIGHT
+    z = (off[:, 2, None] + steps[2] - torch.div(frame[:, 2, None], 2, rounding_mode="floor")) / WORLD_WIDTH
+    b = off.shape[0]
+    gx = x[:, :, None, None].expand(b, *shape)
+    gy = y[:, None, :, None].expand(b, *shape)
+    gz = z[:, None, None, :].expand(b, *shape)
+    radial = torch.sqrt(gx * gx + gz * gz)
+    height = (frame[:, 1] / WORLD_HEIGHT)[:, None, None, None].expand(b, *shape)
+    return torch.stack([gy, gx, gz, radial, height], dim=1).to(dtype)
 
 
 def sinusoidal_embedding(values: torch.Tensor, dim: int, scale: float = 1000.0) -> torch.Tensor:
@@ -182,7 +228,7 @@ class UNet3D(nn.Module):
         self.mask_id = cfg.vocab_size
 
         self.embed = nn.Embedding(cfg.vocab_size + 1, cfg.base_channels)
-        in_ch = cfg.base_channels + (NUM_COORD_CHANNELS if cfg.coord_channels else 0)
+        in_ch = cfg.base_channels + (coord_channel_count(cfg.coord_frame) if cfg.coord_channels else 0)
         self.conv_in = nn.Conv3d(in_ch, cfg.base_channels, 3, padding=1)
 
         self.ratio_mlp = nn.Sequential(nn.Linear(cd, cd), nn.SiLU(), nn.Linear(cd, cd))
@@ -242,13 +288,20 @@ class UNet3D(nn.Module):
         text_tokens: torch.Tensor | None = None,
         text_mask: torch.Tensor | None = None,
         text_pooled: torch.Tensor | None = None,
+        window: Window | None = None,
     ) -> torch.Tensor:
         """tokens (B, X, Y, Z) long (mask id = vocab_size), mask_ratio (B,), text_tokens
         (B, L, text_dim), text_mask (B, L) bool, text_pooled (B, text_dim) -> logits
-        (B, vocab_size, X, Y, Z). None text parts act as the empty (null) prompt."""
+        (B, vocab_size, X, Y, Z). None text parts act as the empty (null) prompt. ``window``
+        (the "world" frame only): where each grid sits in its tree; None = whole grids."""
         b, sx, sy, sz = tokens.shape
         h = self.embed(tokens).permute(0, 4, 1, 2, 3)  # (B, E, X, Y, Z)
-        if self.config.coord_channels:
+        if self.config.coord_channels and self.config.coord_frame == "world":
+            window = window if window is not None else Window.whole(b, (sx, sy, sz), tokens.device)
+            h = torch.cat([h, world_coordinate_channels((sx, sy, sz), window, h.dtype)], dim=1)
+        elif self.config.coord_channels:
+            if window is not None:
+                raise ValueError("windows need model.coord_frame 'world'; this model measures its grid")
             coords = coordinate_channels((sx, sy, sz), tokens.device, h.dtype)
             h = torch.cat([h, coords.expand(b, -1, -1, -1, -1)], dim=1)
         m = self.multiple

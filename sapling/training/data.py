@@ -7,8 +7,11 @@ the corpus and ``sapling dataset build`` are one code path. Validation uses the
 dataset's held-out split.
 
 Batches never mix size buckets (grids of one batch share a shape). A batch is
-``{"tokens": (B, X, Y, Z) long, "captions": list[str]}``; one caption per tree is
-drawn at random each time it is seen.
+``{"tokens": (B, X, Y, Z) long, "captions": list[str], "window": Window}``; one caption
+per tree is drawn at random each time it is seen. With ``data.window`` a tree larger than
+the window is cut to a window of it, at a random place each time it is seen (at a fixed
+place per tree for validation, so that the loss compares between epochs); ``window`` says
+where each grid sits in its whole tree.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sapling.config import DataConfig
 from sapling.errors import DatasetError
 from sapling.training.dataset import Dataset, build_dataset, load_dataset
 from sapling.training.corpus.generate import GENERATOR_VERSION
+from sapling.model.unet3d import Window
 
 
 @dataclass
@@ -35,10 +39,20 @@ class _Bucket:
     captions: list[list[str]]
 
 
-class TreeSet(torch.utils.data.Dataset):
-    """Trees of one split as ``(bucket, row)`` items; ``__getitem__`` takes a flat index."""
+def window_shape(grid: tuple[int, ...], window: tuple[int, ...]) -> tuple[int, int, int]:
+    """The shape a grid trains at: ``window`` where it is smaller, the grid's own side elsewhere."""
+    return tuple(min(g, w) for g, w in zip(grid, window)) if window else tuple(grid)  # type: ignore[return-value]
 
-    def __init__(self, dataset: Dataset, sizes: tuple[str, ...]):
+
+class TreeSet(torch.utils.data.Dataset):
+    """Trees of one split as ``(bucket, row)`` items; ``__getitem__`` takes a flat index.
+
+    ``window``: trees larger than it come out cut to a window, at a random place (``fixed``:
+    the same place per item, for validation).
+    """
+
+    def __init__(self, dataset: Dataset, sizes: tuple[str, ...], window: tuple[int, ...] = (), fixed: bool = False):
+        self.window, self.fixed = tuple(window), fixed
         self.buckets: dict[str, _Bucket] = {}
         for size in dataset.sizes:
             if size not in sizes:
@@ -51,12 +65,19 @@ class TreeSet(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.items)
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, str]:
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, str, torch.Tensor, torch.Tensor]:
+        """(X, Y, Z) tokens, a caption, the (3,) offset of the window and the (3,) whole grid."""
         size, row = self.items[i]
         bucket = self.buckets[size]
         caps = bucket.captions[row] or [""]
         cap = caps[int(torch.randint(len(caps), ()).item())] if len(caps) > 1 else caps[0]
-        return torch.from_numpy(bucket.blocks[row].astype(np.int64)), cap
+        grid = bucket.blocks[row]
+        shape = window_shape(grid.shape, self.window)
+        g = torch.Generator().manual_seed(i) if self.fixed else None
+        offset = [int(torch.randint(n - s + 1, (), generator=g)) for n, s in zip(grid.shape, shape)]
+        (ox, oy, oz), (sx, sy, sz) = offset, shape
+        tokens = grid[ox:ox + sx, oy:oy + sy, oz:oz + sz].astype(np.int64)
+        return torch.from_numpy(tokens), cap, torch.tensor(offset), torch.tensor(grid.shape)
 
 
 class BucketBatchSampler(Sampler[list[int]]):
@@ -111,8 +132,9 @@ class BucketBatchSampler(Sampler[list[int]]):
         return -(-n // self.world_size)
 
 
-def collate(items: list[tuple[torch.Tensor, str]]) -> dict[str, object]:
-    return {"tokens": torch.stack([t for t, _ in items]), "captions": [c for _, c in items]}
+def collate(items: list[tuple[torch.Tensor, str, torch.Tensor, torch.Tensor]]) -> dict[str, object]:
+    return {"tokens": torch.stack([t for t, *_ in items]), "captions": [c for _, c, *_ in items],
+            "window": Window(torch.stack([o for *_, o, _ in items]), torch.stack([f for *_, f in items]))}
 
 
 def corpus_cache_dir(config: DataConfig, root: Path) -> Path:
@@ -166,8 +188,9 @@ class TreeDataModule(L.LightningDataModule):
         if self.train_set is not None:
             return
         root = self.dataset_dir()
-        self.train_set = TreeSet(load_dataset(root, "train", vocab=self.vocab), self.config.sizes)
-        self.val_set = TreeSet(load_dataset(root, "test", vocab=self.vocab), self.config.sizes)
+        window = self.config.window
+        self.train_set = TreeSet(load_dataset(root, "train", vocab=self.vocab), self.config.sizes, window)
+        self.val_set = TreeSet(load_dataset(root, "test", vocab=self.vocab), self.config.sizes, window, fixed=True)
         if not len(self.train_set):
             raise DatasetError(f"dataset {root} has no training trees of sizes {', '.join(self.config.sizes)}")
         if not len(self.val_set):

@@ -1,0 +1,95 @@
+"""Training data with windows: tall trees cut to windows that know where they sit, whole grids otherwise."""
+
+import numpy as np
+import pytest
+import torch
+
+from sapling.blocks import BlockVocab
+from sapling.config import Config, DataConfig, ModelConfig, config_from_dict, config_to_dict
+from sapling.errors import ConfigError
+from sapling.model.unet3d import UNet3D, Window, world_coordinate_channels
+from sapling.training.data import TreeDataModule, window_shape
+from sapling.training.train import train
+
+
+@pytest.fixture(scope="module")
+def windowed(tmp_path_factory):
+    """A corpus of normal and big trees, read through 16x16x16 windows."""
+    root = tmp_path_factory.mktemp("windows")
+    cfg = DataConfig(corpus_size=24, types=("oak", "mega_spruce"), sizes=("normal", "big"), holdout=0.25,
+                     window=(16, 16, 16))
+    dm = TreeDataModule(cfg, BlockVocab.default(), batch_size=4, seed=0, cache_root=root)
+    dm.setup()
+    return dm
+
+
+def test_window_shape_keeps_smaller_sides():
+    assert window_shape((24, 64, 24), (16, 32, 16)) == (16, 32, 16)
+    assert window_shape((16, 16, 16), (16, 32, 16)) == (16, 16, 16)
+    assert window_shape((24, 64, 24), ()) == (24, 64, 24)
+
+
+def test_windows_are_cut_from_their_tree_where_the_batch_says(windowed):
+    seen_offsets = set()
+    for batch in windowed.train_dataloader():
+        assert batch["tokens"].shape[1:] == (16, 16, 16)
+        for tokens, offset, frame, i in zip(batch["tokens"], batch["window"].offset, batch["window"].frame,
+                                            range(len(batch["tokens"]))):
+            assert tuple(frame.tolist()) in {(16, 16, 16), (16, 32, 16)}
+            assert 0 <= offset[1] <= frame[1] - 16 and offset[0] == offset[2] == 0
+            seen_offsets.add(int(offset[1]))
+    assert len(seen_offsets) > 3  # big trees are seen at many heights
+    # Every window is the slice of a real tree at its offset.
+    ts = windowed.train_set
+    for i in range(len(ts)):
+        size, row = ts.items[i]
+        tokens, _, offset, frame = ts[i]
+        ox, oy, oz = offset.tolist()
+        whole = ts.buckets[size].blocks[row]
+        assert tuple(frame.tolist()) == whole.shape
+        np.testing.assert_array_equal(tokens.numpy(), whole[ox:ox + 16, oy:oy + 16, oz:oz + 16])
+
+
+def test_validation_windows_stay_put(windowed):
+    vs = windowed.val_set
+    first = [vs[i][2].tolist() for i in range(len(vs))]
+    assert [vs[i][2].tolist() for i in range(len(vs))] == first
+
+
+def test_a_window_sees_the_same_coordinates_as_that_part_of_its_whole_grid():
+    whole = world_coordinate_channels((24, 64, 24), Window.whole(1, (24, 64, 24)))
+    part = world_coordinate_channels((16, 32, 16), Window(torch.tensor([[4, 20, 8]]), torch.tensor([[24, 64, 24]])))
+    torch.testing.assert_close(part, whole[:, :, 4:20, 20:52, 8:24])
+    # The whole grid's height tells a huge tree's window from a big tree's at the same place.
+    big = world_coordinate_channels((16, 32, 16), Window.whole(1, (16, 32, 16)))
+    assert big[0, 4, 0, 0, 0] == 0.5 and part[0, 4, 0, 0, 0] == 1.0
+
+
+def test_windows_need_the_world_frame():
+    with pytest.raises(ConfigError, match="coord_frame: world"):
+        Config(data=DataConfig(window=(16, 16, 16)))
+    with pytest.raises(ConfigError, match="data.window must be"):
+        DataConfig(window=(16, 16))
+    grid = UNet3D(ModelConfig(base_channels=8, channel_mult=(1, 2), num_res_blocks=1, attention_levels=(1,),
+                              num_heads=2, cond_dim=16))
+    with pytest.raises(ValueError, match="coord_frame 'world'"):
+        grid(torch.zeros(1, 8, 8, 8, dtype=torch.long), torch.ones(1), window=Window.whole(1, (8, 8, 8)))
+
+
+def test_a_windowed_run_trains_on_windows_and_samples_whole_trees(tmp_path):
+    from sapling.config import load_config
+    from sapling.model.pipeline import TreePipeline
+
+    tiny = load_config("tiny.yaml")
+    cfg = config_from_dict(Config, {
+        **config_to_dict(tiny),
+        "model": {**config_to_dict(tiny.model), "coord_frame": "world"},
+        "data": {**config_to_dict(tiny.data), "sizes": ["normal", "big"], "types": ["oak", "mega_spruce"],
+                 "corpus_size": 24, "window": [16, 16, 16]},
+        "training": {**config_to_dict(tiny.training), "num_epochs": 1, "sample_every_n_epochs": 0},
+    })
+    result = train(cfg, root=tmp_path)
+    pipe = TreePipeline.from_checkpoint(result.last_checkpoint, device="cpu")
+    assert pipe.model.config.coord_frame == "world"
+    tree = pipe("spruce tree", size="big", steps=2, seed=0, postprocess="none")[0]
+    assert tree.shape == (16, 32, 16)
