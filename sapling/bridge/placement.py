@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
+from uuid import uuid4
 
 from sapling.blocks import block_kind, canonical, format_state, parse_state
+from sapling.bridge.identity import is_uuid
 from sapling.errors import BlockError, PlacementError
 from sapling.game_data import complete_state
 
@@ -238,29 +239,46 @@ def undo_commands(blocks: Iterable[Block]) -> list[str]:
 
 @dataclass
 class JournalEntry:
-    """One placement: who asked, when, for what, and the blocks that were actually placed."""
+    """One placement: who asked, when, for what, and the blocks that were actually placed.
+
+    ``who`` is the player's name (the username the server reported, or "console"); ``uuid`` the
+    player's UUID where the bridge resolved one (Java chat), None otherwise (``sapling place``,
+    Bedrock, journals written before UUIDs were recorded)."""
 
     who: str
     prompt: str
     blocks: list[Block]
-    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    id: str = field(default_factory=lambda: uuid4().hex[:12])
     when: float = field(default_factory=time.time)
     anchor: tuple[int, int, int] | None = None
     undone: bool = False
+    uuid: str | None = None
 
     def to_json(self) -> str:
         d = asdict(self)
         d["blocks"] = [[b.x, b.y, b.z, b.state] for b in self.blocks]
         d["when"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.when))
         d.pop("undone")
+        if d["uuid"] is None:
+            d.pop("uuid")  # the old line format, which every version reads
         return json.dumps(d, separators=(",", ":"))
+
+    def belongs_to(self, who: str | None = None, uuid: str | None = None) -> bool:
+        """Whether this placement is the player's: by UUID where both sides have one, else by name
+        (an entry journaled before UUIDs were recorded is its name's)."""
+        if uuid is not None:
+            if self.uuid is not None:
+                return self.uuid == uuid.lower()
+            return who is not None and self.who == who
+        return who is None or self.who == who
 
 
 class Journal:
     """An append-only JSON-lines file of placements and undos (one line each).
 
-    A placement line: ``{"who","prompt","blocks":[[x,y,z,state],...],"id","when","anchor"}``;
-    an undo line: ``{"undo": id, "when": ...}``. Undone placements are never undone twice.
+    A placement line: ``{"who","prompt","blocks":[[x,y,z,state],...],"id","when","anchor"}`` and,
+    where the player was resolved to one, ``"uuid"`` (lines without it, from older versions, read
+    as before); an undo line: ``{"undo": id, "when": ...}``. Undone placements are never undone twice.
     """
 
     def __init__(self, path: str | Path):
@@ -292,12 +310,17 @@ class Journal:
                 blocks = [Block(int(x), int(y), int(z), check_state(s)) for x, y, z, s in d["blocks"]]
                 when = time.mktime(time.strptime(d["when"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
                 anchor = tuple(d["anchor"]) if d.get("anchor") else None
-                out[d["id"]] = JournalEntry(str(d["who"]), str(d["prompt"]), blocks, str(d["id"]), when, anchor)
+                player = d.get("uuid")
+                if player is not None and not (isinstance(player, str) and is_uuid(player)):
+                    raise ValueError(f"uuid {str(player)[:40]!r} is not a UUID")
+                out[d["id"]] = JournalEntry(str(d["who"]), str(d["prompt"]), blocks, str(d["id"]), when, anchor,
+                                            uuid=player.lower() if player else None)
             except (ValueError, KeyError, TypeError, PlacementError) as exc:
                 raise PlacementError(f"{self.path}:{n}: damaged journal line ({exc})") from None
         return list(out.values())
 
-    def last(self, n: int = 1, who: str | None = None) -> list[JournalEntry]:
-        """The ``n`` newest placements not yet undone (of ``who`` if given), newest first."""
-        live = [e for e in self.entries() if not e.undone and (who is None or e.who == who)]
+    def last(self, n: int = 1, who: str | None = None, uuid: str | None = None) -> list[JournalEntry]:
+        """The ``n`` newest placements not yet undone (of the player ``who``/``uuid`` if given, see
+        ``JournalEntry.belongs_to``), newest first."""
+        live = [e for e in self.entries() if not e.undone and e.belongs_to(who, uuid)]
         return list(reversed(live))[:n]

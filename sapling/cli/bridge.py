@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from sapling.bridge.identity import CONFIRM_OBJECTIVE, CONFIRM_POLICIES, check_policy
 from sapling.bridge.java import BridgeSettings, grow_tree
 from sapling.cli.options import LOG_LEVEL, LogLevel, defaults, one_of
 from sapling.errors import BridgeError
@@ -57,12 +58,18 @@ def bridge_java(
     rcon_port: RconPort = RCON_PORT,
     rcon_password_file: RconPasswordFile = None,
     trigger: Annotated[str, typer.Option("--trigger", help="The chat word that starts a command.")] = BRIDGE.trigger,
-    allow: Annotated[Optional[list[str]], typer.Option("--allow", help="A player who may grow trees "
-                                                       "(repeat; default: everyone).")] = None,
+    allow: Annotated[Optional[list[str]], typer.Option("--allow", help="A player (username or UUID) who may grow "
+                                                       "trees (repeat; default: everyone).")] = None,
     cooldown: Annotated[float, typer.Option("--cooldown", help="Seconds between one player's trees.")]
     = BRIDGE.cooldown,
     max_size: Annotated[str, typer.Option("--max-size", help=f"Largest size players may ask for: {one_of(SIZES)}.")]
     = BRIDGE.max_size,
+    confirm: Annotated[str, typer.Option(
+        "--confirm", help=f"Which requests wait for the player to click a button only they are sent: "
+                          f"{one_of(CONFIRM_POLICIES)} (guarded: undo, and trees when --allow is given; the bridge "
+                          f"creates the trigger objective '{CONFIRM_OBJECTIVE}' for it).")] = BRIDGE.confirm,
+    confirm_timeout: Annotated[float, typer.Option("--confirm-timeout", help="Seconds a confirm button stays valid.")]
+    = BRIDGE.confirm_timeout,
     journal: JournalFile = JOURNAL,
     log_level: LogLevel = LOG_LEVEL,
 ) -> None:
@@ -78,10 +85,13 @@ def bridge_java(
         raise BridgeError("--trigger must be one word, e.g. !tree")
     if cooldown < 0:
         raise BridgeError("--cooldown must be >= 0")
+    check_policy(confirm)
+    if confirm_timeout <= 0:
+        raise BridgeError("--confirm-timeout must be > 0")
     settings = BridgeSettings(server=server, token=token, trigger=trigger.strip(), allow=tuple(allow or ()),
-                              cooldown=cooldown, max_size=max_size)
+                              cooldown=cooldown, max_size=max_size, confirm=confirm, confirm_timeout=confirm_timeout)
     bridge = JavaBridge(settings, _editor(rcon_host, rcon_port, rcon_password_file), LogFollower(log_file),
-                        Journal(journal))
+                        Journal(journal), notify=lambda text: typer.echo(f"note: {text}"))
     bridge._server()  # fail now, not at the first chat line, if the server is not there
     try:
         bridge.run()

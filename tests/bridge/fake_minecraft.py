@@ -9,9 +9,19 @@ gets ``Unknown request <hex>``; output is split into packets of 4096 characters.
 The command side interprets what the bridge sends, with vanilla 1.21's reply texts
 (messages of one command are joined without newlines, as ``RconConsoleSource`` does):
 ``setblock``, ``fill``, ``execute if|unless block ... [run ...]``, ``data get entity``,
-``tellraw``; anything else gets the "Unknown or incomplete command" error. Blocks are
+``tellraw``, ``list [uuids]``, ``scoreboard objectives add``, ``scoreboard players
+enable|get``; anything else gets the "Unknown or incomplete command" error. Players have
+UUIDs (offline-mode ones unless given) and can be targeted by name or UUID. Blocks are
 canonical state strings (``sapling.blocks.canonical``); unlike vanilla the fake does not
 fill in default properties, so ``oak_log`` stays ``minecraft:oak_log``.
+
+Players act too: ``run_as(name, command)`` runs ``trigger <objective> [set <n>]`` as that player
+(``/trigger`` sets only its runner's score, once per ``scoreboard players enable``), and the
+players in ``clickers`` click every ``run_command`` button ``tellraw`` sends them (the click
+runs before the next RCON command, as a player's click comes some time after the message).
+With ``echo_log`` set, commands that vanilla reports to operators (``sendSuccess(..., true)``:
+setblock, fill, objectives add, enable, trigger) are echoed into that log file as vanilla's
+``logAdminCommands`` does: ``[12:00:05] [Server thread/INFO]: [Rcon: Changed the block at 1, 64, 2]``.
 
 Tests can drop connections: ``drop_connections()`` at once (a restart while idle),
 ``drop_after_commands(n)`` right after running the n-th next command (its reply is lost),
@@ -20,10 +30,14 @@ Tests can drop connections: ``drop_connections()`` at once (a restart while idle
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import struct
 import threading
+import time
+import uuid as uuidlib
+from pathlib import Path
 
 from sapling.blocks import canonical, parse_state
 from sapling.errors import BlockError
@@ -33,6 +47,38 @@ MIN_Y, MAX_Y = -64, 319
 AIRS = frozenset({"minecraft:air", "minecraft:cave_air", "minecraft:void_air"})
 INCOMPLETE = "Unknown or incomplete command, see below for error"
 INCORRECT = "Incorrect argument for command"
+NO_PLAYER = "No player was found"
+
+
+def offline_uuid(name: str) -> str:
+    """The UUID an offline-mode server gives ``name`` (Java's ``UUID.nameUUIDFromBytes``)."""
+    return str(uuidlib.UUID(bytes=hashlib.md5(f"OfflinePlayer:{name}".encode()).digest(), version=3))
+
+
+def plain_text(component) -> str:
+    """The text a player sees of a chat component (strings, lists, ``text`` and ``extra``)."""
+    if isinstance(component, str):
+        return component
+    if isinstance(component, list):
+        return "".join(plain_text(c) for c in component)
+    if isinstance(component, dict):
+        return str(component.get("text", "")) + "".join(plain_text(c) for c in component.get("extra", []))
+    return ""
+
+
+def click_commands(component) -> list[str]:
+    """The ``run_command`` click events of a component (1.21.5+ ``click_event``, else ``clickEvent``)."""
+    if isinstance(component, list):
+        return [c for part in component for c in click_commands(part)]
+    if not isinstance(component, dict):
+        return []
+    found = []
+    new, old = component.get("click_event"), component.get("clickEvent")
+    if isinstance(new, dict) and new.get("action") == "run_command":
+        found.append(new["command"])
+    elif isinstance(old, dict) and old.get("action") == "run_command":
+        found.append(old["value"])
+    return found + [c for part in component.get("extra", []) for c in click_commands(part)]
 
 
 class _Syntax(Exception):
@@ -98,11 +144,19 @@ class _Args:
 class FakeMinecraft:
     """A fake server: ``with FakeMinecraft() as mc: RconClient("127.0.0.1", mc.port, "pw")``."""
 
-    def __init__(self, password: str = "pw", drop_after: int | None = None):
+    def __init__(self, password: str = "pw", drop_after: int | None = None, echo_log: Path | None = None):
         self.password = password
         self.world: dict[tuple[int, int, int], str] = {}  # canonical states; missing = air
-        self.players: dict[str, dict] = {}  # name -> {"pos": (x, y, z), "rotation": (yaw, pitch)}
-        self.tellraws: list[tuple[str, object]] = []
+        self.players: dict[str, dict] = {}  # name -> {"pos": (x, y, z), "rotation": (yaw, pitch), "uuid": str}
+        self.max_players = 20
+        self.tellraws: list[tuple[str, object]] = []  # (recipient's name, component), one per recipient
+        self.objectives: dict[str, str] = {}  # name -> criterion
+        self.scores: dict[tuple[str, str], int] = {}  # (holder, objective) -> value
+        self.unlocked: set[tuple[str, str]] = set()  # trigger scores a player may set once
+        self.clickers: set[str] = set()  # players who click every button they are sent
+        self.player_commands: list[tuple[str, str, str]] = []  # (player, command, reply)
+        self.echo_log = echo_log
+        self._clicks: list[tuple[str, str]] = []
         self.commands: list[str] = []  # every command received, run or not
         self.replies: dict[str, str] = {}  # canned replies for exact commands (long replies for tests)
         self.logins = 0  # successful logins
@@ -143,9 +197,26 @@ class FakeMinecraft:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def add_player(self, name: str, pos=(0.5, 64.0, 0.5), rotation=(0.0, 0.0)) -> None:
+    def add_player(self, name: str, pos=(0.5, 64.0, 0.5), rotation=(0.0, 0.0), uuid: str | None = None) -> str:
+        """A player comes online; returns their UUID."""
         with self.lock:
-            self.players[name] = {"pos": tuple(map(float, pos)), "rotation": tuple(map(float, rotation))}
+            self.players[name] = {"pos": tuple(map(float, pos)), "rotation": tuple(map(float, rotation)),
+                                  "uuid": uuid or offline_uuid(name)}
+            return self.players[name]["uuid"]
+
+    def uuid(self, name: str) -> str:
+        return self.players[name]["uuid"]
+
+    def told(self, name: str) -> list[str]:
+        """The plain text of every tellraw ``name`` received."""
+        with self.lock:
+            return [plain_text(c) for target, c in self.tellraws if target == name]
+
+    def _player(self, target: str) -> str | None:
+        """The online player a name or UUID names, or None."""
+        if target in self.players:
+            return target
+        return next((n for n, p in self.players.items() if p["uuid"] == target.lower()), None)
 
     def drop_after_commands(self, n: int, execute: bool = True) -> None:
         """Close the connection on the n-th next command, after running it (its reply is lost) or without."""
@@ -221,6 +292,9 @@ class FakeMinecraft:
     def _receive_command(self, command: str) -> str | None:
         """The reply to send, or None to drop the connection instead."""
         with self.lock:
+            clicks, self._clicks = self._clicks, []
+            for name, click in clicks:
+                self.run_as(name, click)
             self.commands.append(command)
             drop = self._drop_in is not None and self._drop_in <= 1
             if self._drop_in is not None:
@@ -240,7 +314,8 @@ class FakeMinecraft:
                 return self.replies[command]
             args = _Args(command)
             handler = {"setblock": self._setblock, "fill": self._fill, "execute": self._execute,
-                       "data": self._data, "tellraw": self._tellraw}.get(command.split(" ", 1)[0])
+                       "data": self._data, "tellraw": self._tellraw, "list": self._list,
+                       "scoreboard": self._scoreboard}.get(command.split(" ", 1)[0])
             try:
                 if handler is None:
                     raise _Syntax(INCOMPLETE, command, 0)
@@ -248,6 +323,26 @@ class FakeMinecraft:
                 return handler(args)
             except _Syntax as exc:
                 return str(exc)
+
+    def run_as(self, name: str, command: str) -> str:
+        """Run ``command`` as the online player ``name`` (only ``trigger``); returns what they are told."""
+        command = command[1:] if command.startswith("/") else command
+        with self.lock:
+            args = _Args(command)
+            try:
+                if name not in self.players or args.word() != "trigger":
+                    raise _Syntax(INCOMPLETE, command, 0)
+                reply = self._trigger(name, args)
+            except _Syntax as exc:
+                reply = str(exc)
+            self.player_commands.append((name, command, reply))
+            return reply
+
+    def _echo(self, source: str, reply: str) -> None:
+        """What vanilla's broadcastToAdmins writes to the log (logAdminCommands on)."""
+        if self.echo_log is not None:
+            with open(self.echo_log, "a", encoding="utf-8") as f:
+                f.write(f"[{time.strftime('%H:%M:%S')}] [Server thread/INFO]: [{source}: {reply}]\n")
 
     def _put(self, pos: tuple[int, int, int], state: str) -> None:
         if state in AIRS:
@@ -265,7 +360,9 @@ class FakeMinecraft:
         if (mode == "keep" and current not in AIRS) or (mode == "replace" and current == state):
             return "Could not set the block"
         self._put(pos, state)
-        return "Changed the block at {}, {}, {}".format(*pos)
+        reply = "Changed the block at {}, {}, {}".format(*pos)
+        self._echo("Rcon", reply)
+        return reply
 
     def _fill(self, args: _Args) -> str:
         a, b, state = args.position(), args.position(), args.state()
@@ -286,7 +383,10 @@ class FakeMinecraft:
                         continue
                     self._put((x, y, z), state)
                     filled += 1
-        return f"Successfully filled {filled} block(s)" if filled else "No blocks were filled"
+        if not filled:
+            return "No blocks were filled"
+        self._echo("Rcon", f"Successfully filled {filled} block(s)")
+        return f"Successfully filled {filled} block(s)"
 
     def _execute(self, args: _Args) -> str:
         condition = args.word()
@@ -310,9 +410,10 @@ class FakeMinecraft:
         name = args.word()
         path = None if args.done() else args.word()
         args.end()
-        player = self.players.get(name)
-        if player is None:
+        found = self._player(name)
+        if found is None:
             return "No entity was found"
+        player, name = self.players[found], found
         pos = "[" + ", ".join(f"{v!r}d" for v in player["pos"]) + "]"
         rotation = "[" + ", ".join(f"{v!r}f" for v in player["rotation"]) + "]"
         data = {"Pos": pos, "Rotation": rotation}
@@ -332,7 +433,76 @@ class FakeMinecraft:
         except json.JSONDecodeError as exc:
             raise _Syntax(f"Invalid chat component: {exc.msg} at line {exc.lineno} column {exc.colno}",
                           args.command, args.start) from None
-        if target != "@a" and target not in self.players:
-            return "No player was found"
-        self.tellraws.append((target, message))
+        recipients = list(self.players) if target == "@a" else [p for p in [self._player(target)] if p]
+        if not recipients:
+            return NO_PLAYER
+        for name in recipients:
+            self.tellraws.append((name, message))
+            if name in self.clickers:
+                self._clicks += [(name, click) for click in click_commands(message)]
         return ""  # tellraw gives no feedback
+
+    def _list(self, args: _Args) -> str:
+        uuids = not args.done() and args.word() == "uuids"
+        args.end()
+        names = [f"{n} ({p['uuid']})" if uuids else n for n, p in self.players.items()]
+        return f"There are {len(names)} of a max of {self.max_players} players online: {', '.join(names)}"
+
+    def _objective(self, name: str) -> str:
+        if name not in self.objectives:
+            raise _Syntax(f"Unknown scoreboard objective '{name}'")
+        return name
+
+    def _holder(self, holder: str) -> str:
+        """A score holder: an online player's name (given by name or UUID), else the name itself."""
+        return self._player(holder) or holder
+
+    def _scoreboard(self, args: _Args) -> str:
+        group, action = args.word(), args.word()
+        if (group, action) == ("objectives", "add"):
+            name, criterion = args.word(), args.word()
+            if not args.done():
+                args.rest()  # a display name
+            if name in self.objectives:
+                return "An objective already exists by that name"
+            self.objectives[name] = criterion
+            self._echo("Rcon", f"Created new objective [{name}]")
+            return f"Created new objective [{name}]"
+        if group != "players" or action not in ("enable", "get"):
+            raise _Syntax(INCORRECT, args.command, args.start)
+        holder, objective = self._holder(args.word()), self._objective(args.word())
+        args.end()
+        if action == "get":
+            if (holder, objective) not in self.scores:
+                return f"Can't get value of {objective} for {holder}; none is set"
+            return f"{holder} has {self.scores[holder, objective]} [{objective}]"
+        if self.objectives[objective] != "trigger":
+            return "Enable only works on trigger-objectives"
+        self.scores.setdefault((holder, objective), 0)
+        if (holder, objective) in self.unlocked:
+            return "Nothing changed. That trigger is already enabled"
+        self.unlocked.add((holder, objective))
+        self._echo("Rcon", f"Enabled trigger [{objective}] for {holder}")
+        return f"Enabled trigger [{objective}] for {holder}"
+
+    def _trigger(self, player: str, args: _Args) -> str:
+        objective = self._objective(args.word())
+        value = None
+        if not args.done():
+            if args.word() != "set":
+                raise _Syntax(INCORRECT, args.command, args.start)
+            value = args.integer()
+        args.end()
+        if self.objectives[objective] != "trigger":
+            return "You can only trigger objectives that are 'trigger' type"
+        if (player, objective) not in self.unlocked:
+            return "You cannot trigger this objective yet"
+        self.unlocked.discard((player, objective))  # vanilla locks it again
+        if value is None:
+            self.scores[player, objective] = self.scores.get((player, objective), 0) + 1
+            reply = f"Triggered [{objective}]"
+        else:
+            self.scores[player, objective] = value
+            reply = f"Triggered [{objective}] (set value to {value})"
+        self._echo(player, reply)
+        return reply
