@@ -33,6 +33,10 @@ MAX_PROMPT_CHARS = 200
 POSTPROCESS_MODES = ("none", "prune", "repair")
 DEFAULT_DEVICE = "auto"  # CUDA when there is one, else the CPU (sapling.model.checkpoint.resolve_device)
 MAX_GUIDANCE = 20.0  # classifier-free guidance beyond this only distorts trees
+# In-game chat: the word a command starts with, and the largest size players may ask for
+# (both bridges and the server's Bedrock endpoint; each takes a flag to change them).
+CHAT_TRIGGER = "!tree"
+CHAT_MAX_SIZE = "big"
 # Datasets: the held-out fraction of `dataset build` and `dataset import` (the split evaluation uses),
 # and the import's --min-count (rarer block states are merged into a similar state).
 HOLDOUT = 0.05

@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sapling.config import MAX_PROMPT_CHARS
+from sapling.config import CHAT_MAX_SIZE, CHAT_TRIGGER, MAX_PROMPT_CHARS
 from sapling.errors import CommandError
+from sapling.structure import DEFAULT_SIZE, SIZES
 
-SIZE_ORDER = ("normal", "big", "huge")
-GRID_WIDTH = {"normal": 16, "big": 16, "huge": 24}
+SIZE_ORDER = tuple(SIZES)  # smallest first
+GRID_WIDTH = {name: x for name, (x, _, _) in SIZES.items()}
 ACTIONS = ("help", "undo", "cancel")
 
 
@@ -32,7 +33,7 @@ class TreeCommand:
 
     kind: str
     prompt: str = ""
-    size: str = "normal"
+    size: str = DEFAULT_SIZE
 
 
 def check_size(max_size: str) -> str:
@@ -41,7 +42,7 @@ def check_size(max_size: str) -> str:
     return max_size
 
 
-def parse_command(text: str, trigger: str = "!tree", max_size: str = "big",
+def parse_command(text: str, trigger: str = CHAT_TRIGGER, max_size: str = CHAT_MAX_SIZE,
                   max_prompt_chars: int = MAX_PROMPT_CHARS) -> TreeCommand | None:
     """A chat text -> a TreeCommand, None when it is not for us; ``CommandError`` with the reason
     (shown to the player) for a bad one."""
@@ -54,7 +55,7 @@ def parse_command(text: str, trigger: str = "!tree", max_size: str = "big",
     head = rest[0].lower()
     if len(rest) == 1 and head in ACTIONS:
         return TreeCommand(head)
-    size = "normal"
+    size = DEFAULT_SIZE
     if head in SIZE_ORDER and len(rest) > 1:
         size, rest = head, rest[1:]
         if SIZE_ORDER.index(size) > SIZE_ORDER.index(check_size(max_size)):
@@ -65,7 +66,7 @@ def parse_command(text: str, trigger: str = "!tree", max_size: str = "big",
     return TreeCommand("generate", prompt, size)
 
 
-def help_text(trigger: str = "!tree", max_size: str = "big", undo: bool = True) -> str:
+def help_text(trigger: str = CHAT_TRIGGER, max_size: str = CHAT_MAX_SIZE, undo: bool = True) -> str:
     sizes = " or ".join(SIZE_ORDER[1:SIZE_ORDER.index(max_size) + 1])
     bigger = f"; start with {sizes} for a bigger grid" if sizes else ""
     return (f"{trigger} <prompt> grows a tree in front of you (e.g. '{trigger} tall birch tree'{bigger}); "

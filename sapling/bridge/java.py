@@ -49,7 +49,9 @@ from sapling.bridge.placement import (Block, Command, Journal, JournalEntry, Pla
 from sapling.bridge.rcon import MAX_COMMAND_BYTES, RconClient, RconConnectionLost, RconError
 from sapling.bridge.session import (LOST_CONNECTION, NOTHING_GROWING, Action, CancelRequest, Finish, Place, Remove,
                                     Rules, Say, Status, Submit, Tone, TreeOutcome, TreeRequest, failed_text)
+from sapling.config import CHAT_MAX_SIZE, CHAT_TRIGGER
 from sapling.errors import BridgeError
+from sapling.server.protocol import DEFAULT_URL
 
 log = logging.getLogger("sapling.bridge")
 
@@ -73,7 +75,7 @@ ECHO_ADVICE = ("the server echoes each block the bridge places to operators' cha
 
 # What the Java bridge does its own way with a tree (sapling.bridge.session.Rules): it journals, so
 # players can undo; blocks compare by their checked state; decorations go in as they stream.
-JAVA = Rules(trigger="!tree", journal=True, defer_decorations=False, cancel_stops_placing=False,
+JAVA = Rules(trigger=CHAT_TRIGGER, journal=True, defer_decorations=False, cancel_stops_placing=False,
              retry_in_the_way=True, explain_server_errors=False)
 
 
@@ -410,12 +412,12 @@ def undo_entries(editor: WorldEditor, journal: Journal, entries: list[JournalEnt
 
 @dataclass
 class BridgeSettings:
-    server: str = "ws://127.0.0.1:8765"
+    server: str = DEFAULT_URL
     token: str | None = None
-    trigger: str = "!tree"
+    trigger: str = CHAT_TRIGGER
     allow: tuple[str, ...] = ()  # usernames or UUIDs; empty: every player
     cooldown: float = 30.0       # seconds between one player's trees
-    max_size: str = "big"
+    max_size: str = CHAT_MAX_SIZE
     poll_interval: float = 0.2
     confirm: str = "guarded"      # identity.CONFIRM_POLICIES: which requests wait for the player's click
     confirm_timeout: float = 60.0  # seconds a confirmation button stays valid

@@ -23,9 +23,10 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from sapling.config import CHAT_MAX_SIZE, CHAT_TRIGGER
 from sapling.errors import ServerConfigError
 from sapling.server import protocol, web
-from sapling.server.protocol import Cancel, Generate, Info, Limits, Ping, ProtocolError
+from sapling.server.protocol import DEFAULT_HOST, DEFAULT_PORT, Cancel, Generate, Info, Limits, Ping, ProtocolError
 from sapling.server.service import BATCH_WINDOW, MAX_BATCH, GenerationService, Job
 from sapling.structure import SIZES
 
@@ -41,9 +42,6 @@ Submit = Callable[[dict, Callable[[dict], None]], Callable[[], None]]
 Endpoint = Callable[["ServerConnection", Callable[[str], None], Submit, "ServerSettings"], Awaitable[None]]
 
 log = logging.getLogger("sapling.server")
-
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8765
 
 
 @dataclass
@@ -62,8 +60,8 @@ class ServerSettings:
     # seconds SIGINT/SIGTERM lets running requests finish before cancelling them
     shutdown_timeout: float = 10.0
     # the chat word Bedrock players start a command with, and the largest size they may ask for
-    bedrock_trigger: str = "!tree"
-    bedrock_max_size: str = "big"
+    bedrock_trigger: str = CHAT_TRIGGER
+    bedrock_max_size: str = CHAT_MAX_SIZE
 
     def check(self) -> None:
         if not is_loopback(self.host) and not self.token:

@@ -21,6 +21,10 @@ from sapling.config import MAX_GUIDANCE, MAX_PROMPT_CHARS, MAX_SAMPLES, MAX_STEP
 from sapling.errors import ProtocolError, ServerConfigError
 from sapling.structure import DEFAULT_SIZE, SIZES, Structure
 
+# Where ``sapling serve`` listens unless told otherwise, and so where bridges look for it.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+DEFAULT_URL = f"ws://{DEFAULT_HOST}:{DEFAULT_PORT}"
 FORMATS = ("blocks", "schem")
 ERROR_CODES = ("invalid_request", "busy", "cancelled", "unauthorized", "internal")
 MAX_ID_CHARS = 128
@@ -247,7 +251,8 @@ def structure_messages(request_id: str, sample: int, structure: Structure, metri
     ox, oy, oz = frame_origin(structure.shape)
     blocks = [[x - ox, y - oy, z - oz, int(compact.blocks[x, y, z])] for x, y, z, _ in compact.iter_blocks()]
     head = {"type": "structure", "id": request_id, "sample": sample, "size": list(structure.shape),
-            "origin": [ox, oy, oz], "palette": list(compact.vocab.states), "blocks": blocks, "metrics": metrics}
+            "origin": [ox, oy, oz], "palette": list(compact.vocab.states), "blocks": blocks, "metrics": metrics,
+            "species": species_field(structure)}
     if schem is not None:
         head["schem"] = base64.b64encode(schem).decode("ascii")
     if len(encode(head)) <= max_bytes:
@@ -276,6 +281,16 @@ def structure_messages(request_id: str, sample: int, structure: Structure, metri
             part["schem"] = head["schem"]
         parts.append(part)
     return parts
+
+
+def species_field(structure: Structure) -> dict[str, Any]:
+    """A structure message's ``species``: the species the tree got (``chosen``, null for a model
+    without species), who chose it (``by``: ``"prompt"`` when the prompt was clear, else
+    ``"model"``), ``plain`` (the prompt names it by an English name or synonym) and ``why`` (one line:
+    "birch: 'Birke' (de name of birch)", "no known tree named; closest in meaning: jungle ...")."""
+    info = structure.metadata.get("species") or {}
+    return {"chosen": info.get("chosen"), "by": info.get("by", "model"), "plain": bool(info.get("plain", False)),
+            "why": str(info.get("why", ""))}
 
 
 def done(request_id: str, elapsed_ms: int) -> dict[str, Any]:
