@@ -111,6 +111,9 @@ _DECORATION = frozenset({
     "vine", "cocoa", "bee_nest", "mangrove_propagule", "moss_carpet", "pale_moss_block",
     "pale_moss_carpet", "pale_hanging_moss",
 })
+# Blocks of the log kind outside the game's ``minecraft:logs`` tag (the tag is the logs, wood and
+# stems of each species; mangrove roots are not in it): leaves do not count their distance from them.
+NOT_IN_LOGS_TAG = frozenset({"mangrove_roots", "muddy_mangrove_roots"})
 _DECORATION_SPECIES = {
     "cocoa": "jungle", "mangrove_propagule": "mangrove", "pale_moss_block": "pale_oak",
     "pale_moss_carpet": "pale_oak", "pale_hanging_moss": "pale_oak",
@@ -136,6 +139,11 @@ def block_kind(state: str) -> str:
     if name in _GROUND:
         return "ground"
     return "other"
+
+
+def in_logs_tag(state: str) -> bool:
+    """True for a block leaves count their ``distance`` from: a log of the game's ``logs`` tag."""
+    return block_kind(state) == "log" and base_name(state) not in NOT_IN_LOGS_TAG
 
 
 def block_species(state: str) -> str | None:
@@ -218,6 +226,7 @@ class BlockVocab:
         self._keys: dict[str, int] | None = None
         # Vectorised per-id lookups (numpy) for metrics and post-processing.
         self.kind_ids = np.array([KIND_ID[block_kind(s)] for s in self.states], dtype=np.int8)
+        self.logs_tag = np.array([in_logs_tag(s) for s in self.states], dtype=bool)  # leaf-distance sources
         self.species = tuple(block_species(s) for s in self.states)
 
     # --- lookups ---

@@ -4,7 +4,8 @@ Each step fixes one kind of incoherence a sampled (or hand-built) tree can show:
 
 * ``prune``: keep only the main structure (``metrics.main_structure``);
 * ``fix_log_axes``: logs lie along their run (vertical ``y``, horizontal ``x``/``z``);
-* ``fix_decorations``: vines, cocoa, hanging propagules and hanging moss need support;
+* ``fix_decorations``: vines, cocoa, hanging propagules and hanging moss need support, carpets
+  a block below; hanging moss has ``tip`` at the bottom of each strand;
 * ``fix_leaves``: vanilla ``distance`` on every leaf, far leaves persistent or dropped;
 * ``ground``: a trunk that hovers above the grid floor is lowered or extended down.
 
@@ -39,6 +40,8 @@ _VINE_FACES = ("east", "north", "south", "up", "west")
 _HORIZONTAL = ("east", "north", "south", "west")
 # Decorations that are full blocks: vines and hanging moss can attach to them.
 _FULL_DECORATIONS = frozenset({"bee_nest", "pale_moss_block"})
+_CARPET = "_carpet"  # moss_carpet, pale_moss_carpet, white_carpet...: they need a block below
+_HANGING_MOSS = "minecraft:pale_hanging_moss"
 
 
 def _choice(value: str, what: str, accepted: dict[str, str]) -> str:
@@ -283,12 +286,14 @@ def fix_log_axes(structure: Structure) -> tuple[Structure, AxisReport]:
 
 @dataclass(frozen=True)
 class DecorationReport:
-    """Decorations ``fix_decorations`` removed (per block name) and vines it trimmed."""
+    """Decorations ``fix_decorations`` removed (per block name), vines it trimmed and hanging
+    moss whose ``tip`` it set."""
 
     removed_by_block: dict[str, int] = field(default_factory=dict)
     vines_trimmed: int = 0
     removed: tuple[Coord, ...] = ()
     trimmed: tuple[Coord, ...] = ()
+    tips_fixed: int = 0
 
     @property
     def total_removed(self) -> int:
@@ -299,7 +304,8 @@ class DecorationReport:
         for k, n in other.removed_by_block.items():
             by_block[k] = by_block.get(k, 0) + n
         return DecorationReport(by_block, self.vines_trimmed + other.vines_trimmed,
-                                self.removed + other.removed, self.trimmed + other.trimmed)
+                                self.removed + other.removed, self.trimmed + other.trimmed,
+                                self.tips_fixed + other.tips_fixed)
 
 
 def _supports(vocab: BlockVocab) -> np.ndarray:
@@ -319,16 +325,24 @@ def fix_decorations(structure: Structure) -> tuple[Structure, DecorationReport]:
     * cocoa: the block it faces (facing = from the cocoa to the log) must be a
       jungle log or wood;
     * hanging mangrove propagule: mangrove leaves directly above;
-    * pale hanging moss: a support or more hanging moss directly above.
+    * pale hanging moss: a support or more hanging moss directly above;
+    * carpets (moss, pale moss, wool: any ``*_carpet``): a block directly below, as the game's
+      carpets need; a pale moss carpet's side part (``bottom=false``) a bottom part below. A
+      carpet on the grid floor or on the origin's layer (the ground the tree is pasted on lies
+      below it) stays.
 
     Other decorations are kept. Vines and moss are checked top down, so a whole
-    chain falls when its top has nothing to hang on.
+    chain falls when its top has nothing to hang on; carpets bottom up, after them.
+    Then each hanging moss left gets ``tip=true`` where no hanging moss hangs below
+    it and ``tip=false`` elsewhere, as the game sets it.
     """
     vocab = structure.vocab
     support = _supports(vocab)[structure.blocks]
     kinds = structure.kinds()
-    found = np.argwhere(kinds == KIND_ID["decoration"])
-    if not len(found):
+    carpet = np.array([base_name(s).endswith(_CARPET) for s in vocab.states], dtype=bool)
+    found = np.argwhere((kinds == KIND_ID["decoration"]) & ~carpet[structure.blocks])
+    carpets = np.argwhere(carpet[structure.blocks])
+    if not len(found) and not len(carpets):
         return structure, DecorationReport()
     palette = _Palette(vocab)
     out = structure.blocks.astype(np.int64)
@@ -340,6 +354,11 @@ def fix_decorations(structure: Structure) -> tuple[Structure, DecorationReport]:
 
     def state_above(pos: tuple[int, int, int]) -> tuple[str, dict[str, str]] | None:
         p = at(pos, (0, 1, 0))
+        return parse_state(palette.states[out[p]]) if p is not None and out[p] else None
+
+    def state_below(pos: tuple[int, int, int]) -> tuple[str, dict[str, str]] | None:
+        """The block below, None for air or outside the grid (told apart by the caller)."""
+        p = at(pos, (0, -1, 0))
         return parse_state(palette.states[out[p]]) if p is not None and out[p] else None
 
     removed: list[Coord] = []
@@ -378,10 +397,44 @@ def fix_decorations(structure: Structure) -> tuple[Structure, DecorationReport]:
             out[pos] = 0
             removed.append(pos)
             by_block[short] = by_block.get(short, 0) + 1
-    if not removed and not trimmed:
+    floor = structure.origin[1]
+    for x, y, z in sorted(carpets.tolist(), key=lambda p: (p[1], p[0], p[2])):  # bottom up
+        pos = (x, y, z)
+        name, props = parse_state(vocab.states[out[pos]])
+        below = state_below(pos)
+        if below is None:
+            keep = y in (0, floor)  # on the ground the tree stands on
+        elif name == "minecraft:pale_moss_carpet" and props.get("bottom") == "false":
+            keep = below[0] == name and below[1].get("bottom", "true") == "true"
+        else:
+            keep = True
+        if not keep:
+            short = name.split(":", 1)[1]
+            out[pos] = 0
+            removed.append(pos)
+            by_block[short] = by_block.get(short, 0) + 1
+    tips = _fix_moss_tips(out, palette)
+    if not removed and not trimmed and not tips:
         return structure, DecorationReport()
-    report = DecorationReport(by_block, len(trimmed), tuple(removed), tuple(trimmed))
+    report = DecorationReport(by_block, len(trimmed), tuple(removed), tuple(trimmed), tips)
     return structure.with_blocks(out, vocab=palette.build()), report
+
+
+def _fix_moss_tips(out: np.ndarray, palette: _Palette) -> int:
+    """Set ``tip`` on every pale hanging moss of ``out`` (in place): true where no moss hangs below."""
+    moss = np.array([parse_state(s)[0] == _HANGING_MOSS for s in palette.states], dtype=bool)[out]
+    if not moss.any():
+        return 0
+    below = np.zeros_like(moss)
+    below[:, 1:, :] = moss[:, :-1, :]  # below[x, y, z]: moss at y - 1
+    fixed = 0
+    for x, y, z in np.argwhere(moss).tolist():
+        name, props = parse_state(palette.states[out[x, y, z]])
+        tip = "false" if below[x, y, z] else "true"
+        if props.get("tip") != tip:
+            out[x, y, z] = palette.id(name, {**props, "tip": tip})
+            fixed += 1
+    return fixed
 
 
 # --- ground ---
@@ -473,6 +526,7 @@ class CleanReport:
             "log_axes_fixed": self.axes.changed,
             "decorations_removed": dict(self.decorations.removed_by_block),
             "vines_trimmed": self.decorations.vines_trimmed,
+            "moss_tips_fixed": self.decorations.tips_fixed,
             "repruned": self.repruned,
             "leaves": self.leaves.leaves,
             "leaf_distances_added": self.leaves.distances_added,
@@ -502,6 +556,8 @@ class CleanReport:
             lines.append(f"Removed {_n(d.total_removed, 'decoration')} with nothing to hang on ({what}).")
         if d.vines_trimmed:
             lines.append(f"Trimmed {_n(d.vines_trimmed, 'vine')} to the sides that touch a block.")
+        if d.tips_fixed:
+            lines.append(f"Set the tip of {_n(d.tips_fixed, 'hanging moss block')} (the bottom of each strand).")
         if self.repruned:
             lines.append(f"Removed {_n(self.repruned, 'more block')} left hanging by those removals.")
         lv = self.leaves
@@ -530,7 +586,7 @@ class CleanReport:
 _NOUNS = {
     "log": "log", "leaves": "leaf block", "decoration": "decoration", "ground": "ground block",
     "other": "other block", "vine": "vine", "cocoa": "cocoa pod", "mangrove_propagule": "propagule",
-    "pale_hanging_moss": "hanging moss block",
+    "pale_hanging_moss": "hanging moss block", "moss_carpet": "moss carpet", "pale_moss_carpet": "pale moss carpet",
 }
 
 
@@ -550,8 +606,8 @@ def clean(
 
     Steps: ``prune`` -> ``fix_log_axes`` -> ``fix_decorations`` -> ``prune`` again if a
     decoration went -> ``fix_leaves`` (with ``leaves="drop"``, decorations and prune
-    again for what hung on dropped leaves) -> ``ground`` (leaf distances refreshed
-    when the trunk grew). The result has connectivity 1.0 (face connectivity 1.0
+    again for what hung on dropped leaves) -> ``ground`` (leaf distances and carpets
+    checked again when the trunk grew). The result has connectivity 1.0 (face connectivity 1.0
     with ``connectivity="face"``), no leaf that would decay, and every block of the
     main structure except unsupported decorations (and far leaves with ``"drop"``).
     """
@@ -577,6 +633,12 @@ def clean(
         # New logs bring nearby leaves closer: refresh their distances. Distances only
         # shrink, so this pass neither persists nor drops anything worth reporting.
         s, _ = fix_leaves(s, leaves)
+        # The origin went down to the floor with the trunk: carpets that lay on its old layer hover now.
+        s, more = fix_decorations(s)
+        if more.total_removed:
+            decorations = decorations + more
+            s, again = prune(s, connectivity)
+            repruned += again.blocks_removed
     return s, CleanReport(pruned, axes, decorations, leaf_report, grounded, repruned, before, s.num_blocks)
 
 

@@ -182,6 +182,31 @@ def test_with_leaf_distance_still_keeps_distances_it_is_given(tmp_path):
     assert props(out, (1, 0, 0))["distance"] == "1" and at(out, (2, 0, 0)) == given
 
 
+def test_mangrove_roots_hold_no_leaves_as_the_games_logs_tag_says():
+    """A real mangrove: a leaf touching only its roots is as far from a log as a leaf can be."""
+    tree = generate_tree("mangrove", 0).structure
+    roots = np.argwhere(np.isin(tree.blocks, [i for i, s in enumerate(tree.vocab.states) if "mangrove_roots" in s]))
+    free = [(x + dx, y, z + dz) for x, y, z in roots.tolist() for dx, dz in ((1, 0), (-1, 0), (0, 1), (0, -1))
+            if 0 <= x + dx < tree.shape[0] and 0 <= z + dz < tree.shape[2] and tree.blocks[x + dx, y, z + dz] == 0]
+    assert roots.size and free
+    blocks = tree.blocks.copy()
+    leaf = tree.vocab.id("minecraft:mangrove_leaves[persistent=false]")
+    near_log = free[0]
+    blocks[near_log] = leaf
+    s = tree.with_blocks(blocks)
+    lonely = not any(s.mask_of("leaves")[tuple(np.add(near_log, d))] or s.vocab.logs_tag[s.blocks[tuple(np.add(near_log, d))]]
+                     for d in ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1))
+                     if all(0 <= c < n for c, n in zip(np.add(near_log, d), s.shape)))
+    assert lonely  # only roots (and air) beside it
+    assert leaf_distance(s)[near_log] == 7
+    out, report = fix_leaves(s)
+    assert parse_state(out.state_at(*near_log))[1] == {"distance": "7", "persistent": "true"}
+    assert report.made_persistent == 1  # the tree's own leaves all reach a mangrove log
+    # A mangrove log is a source, as are all logs and wood of the tag.
+    assert not BlockVocab(["minecraft:mangrove_roots", "minecraft:muddy_mangrove_roots[axis=y]"]).logs_tag.any()
+    assert BlockVocab(["minecraft:mangrove_log[axis=y]", "minecraft:stripped_mangrove_wood[axis=x]"]).logs_tag[1:].all()
+
+
 # --- log axes ---
 
 def test_a_horizontal_branch_marked_upright_is_turned():
@@ -264,6 +289,65 @@ def test_a_hanging_propagule_needs_mangrove_leaves_above():
     out, report = fix_decorations(build(blocks))
     assert (1, 2, 0) in out.block_dict() and (2, 2, 0) not in out.block_dict()
     assert report.removed_by_block == {"mangrove_propagule": 1}
+
+
+PALE_LEAF = "minecraft:pale_oak_leaves[persistent=false]"
+PALE_LOG = "minecraft:pale_oak_log[axis=y]"
+
+
+def moss(tip: bool) -> str:
+    return f"minecraft:pale_hanging_moss[tip={str(tip).lower()}]"
+
+
+def test_hanging_moss_has_its_tip_at_the_bottom_of_each_strand():
+    blocks = {**trunk(6, state=PALE_LOG), (1, 5, 0): PALE_LEAF, (2, 5, 0): PALE_LEAF,
+              # a strand of three under one leaf, every block marked tip; one of one marked not tip
+              (1, 4, 0): moss(True), (1, 3, 0): moss(True), (1, 2, 0): moss(True), (2, 4, 0): moss(False)}
+    out, report = fix_decorations(build(blocks))
+    tips = {p: props(out, p)["tip"] for p in [(1, 4, 0), (1, 3, 0), (1, 2, 0), (2, 4, 0)]}
+    assert tips == {(1, 4, 0): "false", (1, 3, 0): "false", (1, 2, 0): "true", (2, 4, 0): "true"}
+    assert report.tips_fixed == 3 and report.total_removed == 0
+    assert "tip of 3 hanging moss blocks" in clean(build(blocks))[1].to_text()
+
+
+def test_a_real_pale_oak_gets_its_moss_tips_back():
+    trees = (generate_tree("pale_oak", seed).structure for seed in range(100))
+    tree = next(t for t in trees if any("pale_hanging_moss" in s for s in t.counts()))  # moss grows on some
+    ids = [i for i, s in enumerate(tree.vocab.states) if "pale_hanging_moss" in s]
+    wrong = tree.with_blocks(np.where(np.isin(tree.blocks, ids), tree.vocab.id(moss(True)), tree.blocks))
+    out, report = fix_decorations(wrong)
+    assert report.tips_fixed > 0 and report.total_removed == 0
+    assert out.block_dict() == tree.block_dict()
+
+
+def test_a_carpet_needs_a_block_below():
+    carpet = "minecraft:moss_carpet"
+    pale = "minecraft:pale_moss_carpet[bottom=true,east=none,north=none,south=none,west=none]"
+    pale_side = "minecraft:pale_moss_carpet[bottom=false,east=none,north=none,south=none,west=none]"
+    blocks = {**trunk(5, y0=0), (1, 1, 0): "minecraft:oak_log[axis=x]",
+              (1, 2, 0): carpet,  # on a log
+              (2, 0, 0): carpet,  # beside the trunk base: on the ground it is pasted on
+              (3, 2, 0): carpet,  # over air
+              (4, 1, 0): "minecraft:white_carpet",  # over air too
+              (1, 3, 0): pale_side,  # the side part over a moss carpet: not a bottom part
+              (-1, 0, 0): pale, (-1, 1, 0): pale_side,  # a bottom part holds the side part
+              }
+    out, report = fix_decorations(Structure.from_blocks(blocks))  # its own palette: wool carpet, side parts
+    kept = out.block_dict()
+    assert {(1, 2, 0), (2, 0, 0), (-1, 0, 0), (-1, 1, 0)} <= set(kept)
+    assert not {(3, 2, 0), (4, 1, 0), (1, 3, 0)} & set(kept)
+    assert report.removed_by_block == {"moss_carpet": 1, "white_carpet": 1, "pale_moss_carpet": 1}
+
+
+def test_a_carpet_left_over_air_by_a_grown_trunk_goes():
+    # As hovering(): the trunk base (the origin) 3 layers above the grid floor, a carpet beside it.
+    s = build({**trunk(4), **crown((0, 3, 0)), (1, 0, 0): "minecraft:moss_carpet", (5, -3, 5): "minecraft:air"})
+    assert fix_decorations(s)[1].total_removed == 0  # on the origin's layer: on the ground when pasted
+    lowered, _ = clean(s, ground_mode="lower")
+    assert "minecraft:moss_carpet" in lowered.block_dict().values()  # it came down with the tree
+    grown, report = clean(s, ground_mode="extend")
+    assert "minecraft:moss_carpet" not in grown.block_dict().values()
+    assert report.ground.logs_added and report.decorations.removed_by_block == {"moss_carpet": 1}
 
 
 def test_fix_decorations_leaves_a_plain_tree_alone():
@@ -374,6 +458,16 @@ def test_clean_on_a_pristine_corpus_tree_changes_no_decoration():
     for x, y, z, state in out.iter_blocks():
         if block_kind(state) == "leaves":
             assert parse_state(state)[1]["distance"] == str(dist[x, y, z])
+
+
+@pytest.mark.parametrize("tree_type", ["mangrove", "pale_oak", "swamp_oak", "jungle", "dark_oak"])
+def test_clean_changes_no_decoration_of_a_pristine_decorated_tree(tree_type):
+    for seed in range(3):
+        tree = generate_tree(tree_type, seed, ground=seed == 1).structure
+        out, report = clean(tree)
+        assert report.decorations == fix_decorations(tree)[1] and report.decorations.total_removed == 0
+        assert report.decorations.tips_fixed == 0 and report.leaves.made_persistent == 0
+        assert out.num_blocks == tree.num_blocks
 
 
 def test_clean_holds_its_guarantees_on_random_noisy_trees():

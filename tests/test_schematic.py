@@ -16,6 +16,9 @@ from sapling.metrics import leaf_distance
 from sapling.schematic import FORMATS, example_path, litematic, nbt, read_structure, write_structure
 from sapling.structure import Structure
 
+# Java formats keep every state; Bedrock blocks hold less (tests/schematic/test_mcstructure.py).
+LOSSLESS = tuple(f for f in FORMATS if f != "mcstructure")
+
 REPO = Path(__file__).resolve().parents[1]
 
 ODD_STATES = [
@@ -71,7 +74,7 @@ def pack_longs(values, bits: int) -> LongArray:
 
 # --- round trips ---
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", LOSSLESS)
 def test_round_trip_keeps_blocks_origin_and_metadata(tmp_path, fmt):
     s = odd_structure()
     path = write_structure(s, tmp_path / f"tree.{fmt}")
@@ -306,7 +309,7 @@ def test_conversion_keeps_a_foreign_data_version(tmp_path):
         assert int(raw[key]) == mcschematic.Version.JE_1_20_4.value
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", LOSSLESS)
 def test_leaves_get_vanilla_distance_on_write(tmp_path, fmt):
     blocks = {(0, y, 0): "oak_log[axis=y]" for y in range(3)}
     blocks.update({(x, 2, 0): "oak_leaves[persistent=false]" for x in range(1, 9)})

@@ -1,8 +1,9 @@
-"""Schematic files: ``.schem`` (Sponge v2; reads v1-v3), vanilla ``.nbt`` and ``.litematic``.
+"""Schematic files: ``.schem`` (Sponge v2; reads v1-v3), vanilla ``.nbt``, ``.litematic`` and Bedrock ``.mcstructure``.
 
 ``read_structure(path)`` and ``write_structure(structure, path)`` pick the format by
 extension. A structure read from a file keeps the file's own palette (any block,
-modded names too, canonicalised), so converting between formats is lossless. Writers
+modded names too, canonicalised), so converting between Java formats is lossless (a
+``.mcstructure`` keeps what Bedrock blocks can hold: see ``mcstructure``). Writers
 name every property of every block the game knows (``game_data.full_state``): a state
 that leaves a property out gets the game's default written, spelled out.
 
@@ -17,6 +18,9 @@ Origin (the trunk base, ``Structure.origin``, in grid coordinates) per format:
 * ``.nbt``: vanilla has no origin; we keep ours in an extra ``SaplingOrigin`` tag
   (vanilla ignores unknown tags) and estimate the trunk base for foreign files
   (``metrics.estimate_trunk_base``).
+* ``.mcstructure`` (Bedrock): as ``.nbt``, a structure block places the minimum corner; our
+  origin travels in the same ``SaplingOrigin`` tag. Blocks are translated with the game
+  data's Java-to-Bedrock table, and back with its inverse (``mcstructure.to_java``).
 
 ``structure.metadata`` travels as a JSON string in a ``SaplingMetadata`` tag. A
 foreign file yields ``{"data_version": N}`` (its Minecraft DataVersion), which a
@@ -25,14 +29,15 @@ later write keeps, so converted files are not stamped with a wrong game version.
 Files are untrusted input: every size is checked before anything is allocated
 and any problem raises ``SchematicError`` naming the file.
 
-``.nbt`` files leave air out (a structure block then keeps whatever stands
-around the tree); missing blocks and ``structure_void`` read as air. Block
+``.nbt`` and ``.mcstructure`` files leave air out (a structure block then keeps whatever
+stands around the tree); missing blocks and ``structure_void`` read as air. Block
 entities and entities are ignored: trees have none.
 
 One module per role: ``files`` (the public functions: format by extension, atomic
 writes, bundled examples), ``nbt`` (what every format shares: safe NBT loading,
 limits, typed tag access, palettes), and one reader and writer per format:
-``sponge`` (``.schem``), ``vanilla`` (``.nbt``), ``litematic`` (``.litematic``).
+``sponge`` (``.schem``), ``vanilla`` (``.nbt``), ``litematic`` (``.litematic``),
+``mcstructure`` (``.mcstructure``: little-endian NBT, not gzipped).
 """
 
 from sapling.schematic.files import (

@@ -23,12 +23,14 @@ from sapling.errors import BlockError, SchematicError, StructureError
 from sapling.game_data import full_state
 from sapling.postprocess import with_leaf_distance
 from sapling.schematic.litematic import _read_litematic, _write_litematic
+from sapling.schematic.mcstructure import BYTEORDER as MCSTRUCTURE_BYTEORDER
+from sapling.schematic.mcstructure import _read_mcstructure, _write_mcstructure
 from sapling.schematic.nbt import MAX_AXIS, MAX_PALETTE, MAX_VOLUME, _Invalid, _load_nbt
 from sapling.schematic.sponge import _read_schem, _write_schem
 from sapling.schematic.vanilla import _read_nbt, _write_nbt
 from sapling.structure import Structure
 
-FORMATS = ("schem", "nbt", "litematic")
+FORMATS = ("schem", "nbt", "litematic", "mcstructure")
 DEFAULT_FORMAT = "schem"  # what WorldEdit and most tools read
 
 # Minecraft 1.21.4, the first version with pale oak (part of the model vocabulary).
@@ -36,11 +38,11 @@ DATA_VERSION = 4189
 
 
 def read_structure(path: str | os.PathLike, format: str | None = None) -> Structure:
-    """Read a ``.schem``, ``.nbt`` or ``.litematic`` file (format by extension unless given)."""
+    """Read a ``.schem``, ``.nbt``, ``.litematic`` or ``.mcstructure`` file (format by extension unless given)."""
     path = Path(path)
     fmt = _format_of(path, format)
     try:
-        return _READERS[fmt](_load_nbt(path))
+        return _READERS[fmt](_load_nbt(path, _BYTEORDER.get(fmt, "big")))
     except (_Invalid, BlockError, StructureError) as exc:
         raise SchematicError(f"{path}: {exc}") from None
 
@@ -64,7 +66,10 @@ def write_structure(structure: Structure, path: str | os.PathLike, format: str |
 
 
 def structure_bytes(structure: Structure, format: str = DEFAULT_FORMAT, name: str = "tree") -> bytes:
-    """The gzipped file content ``write_structure`` would write, in memory (for the server)."""
+    """The file content ``write_structure`` would write, in memory (for the server).
+
+    Gzipped big-endian NBT, but ``.mcstructure``: raw little-endian NBT, as Bedrock reads it.
+    """
     if format not in _WRITERS:
         raise SchematicError(f"unknown format {format!r}; choose one of: {', '.join(_WRITERS)}")
     # Refuse what the readers would refuse, before any work.
@@ -86,8 +91,8 @@ def structure_bytes(structure: Structure, format: str = DEFAULT_FORMAT, name: st
         raise SchematicError(f"{len(s.vocab)} distinct block states (limit {MAX_PALETTE})")
     root = _WRITERS[format](s, meta, int(data_version), name)
     raw = io.BytesIO()
-    root.write(raw)
-    return gzip.compress(raw.getvalue(), mtime=0)
+    root.write(raw, byteorder=_BYTEORDER.get(format, "big"))
+    return raw.getvalue() if format in _UNCOMPRESSED else gzip.compress(raw.getvalue(), mtime=0)
 
 
 def with_full_states(structure: Structure) -> Structure:
@@ -157,5 +162,8 @@ def _json_default(obj: Any) -> Any:
 
 
 
-_READERS = {"schem": _read_schem, "nbt": _read_nbt, "litematic": _read_litematic}
-_WRITERS = {"schem": _write_schem, "nbt": _write_nbt, "litematic": _write_litematic}
+_READERS = {"schem": _read_schem, "nbt": _read_nbt, "litematic": _read_litematic, "mcstructure": _read_mcstructure}
+_WRITERS = {"schem": _write_schem, "nbt": _write_nbt, "litematic": _write_litematic, "mcstructure": _write_mcstructure}
+# Bedrock files: little-endian NBT, never gzipped.
+_BYTEORDER = {"mcstructure": MCSTRUCTURE_BYTEORDER}
+_UNCOMPRESSED = frozenset({"mcstructure"})

@@ -49,8 +49,11 @@ _ARRAY_ITEM = {7: 1, 11: 4, 12: 8}
 _MIN_PAYLOAD = {**_FIXED, 7: 4, 8: 2, 9: 5, 10: 1, 11: 4, 12: 4}
 
 
-def _load_nbt(path: Path) -> nbtlib.File:
-    """The root compound of a (gzipped or raw) NBT file, checked by ``_scan_nbt`` first."""
+def _load_nbt(path: Path, byteorder: str = "big") -> nbtlib.File:
+    """The root compound of a (gzipped or raw) NBT file, checked by ``_scan_nbt`` first.
+
+    ``byteorder`` is ``"big"`` (Java Edition) or ``"little"`` (Bedrock Edition).
+    """
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_NBT_BYTES + 1)
@@ -64,9 +67,9 @@ def _load_nbt(path: Path) -> nbtlib.File:
         raise _Invalid(f"the file is larger than the limit of {MAX_NBT_BYTES} bytes")
     if data[:2] == b"\x1f\x8b":
         data = _gunzip(data)
-    _scan_nbt(data)
+    _scan_nbt(data, byteorder)
     try:
-        return nbtlib.File.parse(io.BytesIO(data))
+        return nbtlib.File.parse(io.BytesIO(data), byteorder=byteorder)
     except (ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
         raise _Invalid(f"not valid NBT ({exc})") from None
 
@@ -84,7 +87,7 @@ def _gunzip(data: bytes) -> bytes:
     return out
 
 
-def _scan_nbt(data: bytes) -> None:
+def _scan_nbt(data: bytes, byteorder: str = "big") -> None:
     """Walk the NBT byte stream without building it; raise ``_Invalid`` if it is malformed.
 
     nbtlib reads a truncated file as zeros and trusts list lengths, so a crafted
@@ -94,7 +97,7 @@ def _scan_nbt(data: bytes) -> None:
     n = len(data)
     if n < 3 or data[0] != 10:
         raise _Invalid("not an NBT file (no root compound tag)")
-    pos = 3 + int.from_bytes(data[1:3], "big")
+    pos = 3 + int.from_bytes(data[1:3], byteorder)
     stack: list[list[int] | None] = [None]  # None: inside a compound; [subtype, remaining]: a list
     tags = 0
     while stack:
@@ -111,7 +114,7 @@ def _scan_nbt(data: bytes) -> None:
                 continue
             if pos + 2 > n:
                 raise _Invalid("not valid NBT (the data is truncated)")
-            pos += 2 + int.from_bytes(data[pos:pos + 2], "big")
+            pos += 2 + int.from_bytes(data[pos:pos + 2], byteorder)
         else:
             if frame[1] == 0:
                 stack.pop()
@@ -128,11 +131,11 @@ def _scan_nbt(data: bytes) -> None:
         elif tag == 8:
             if pos + 2 > n:
                 raise _Invalid("not valid NBT (the data is truncated)")
-            pos += 2 + int.from_bytes(data[pos:pos + 2], "big")
+            pos += 2 + int.from_bytes(data[pos:pos + 2], byteorder)
         elif tag in _ARRAY_ITEM:
             if pos + 4 > n:
                 raise _Invalid("not valid NBT (the data is truncated)")
-            count = int.from_bytes(data[pos:pos + 4], "big", signed=True)
+            count = int.from_bytes(data[pos:pos + 4], byteorder, signed=True)
             if count < 0:
                 raise _Invalid(f"not valid NBT (negative array length at byte {pos})")
             pos += 4 + count * _ARRAY_ITEM[tag]
@@ -140,7 +143,7 @@ def _scan_nbt(data: bytes) -> None:
             if pos + 5 > n:
                 raise _Invalid("not valid NBT (the data is truncated)")
             sub = data[pos]
-            count = int.from_bytes(data[pos + 1:pos + 5], "big", signed=True)
+            count = int.from_bytes(data[pos + 1:pos + 5], byteorder, signed=True)
             pos += 5
             if count < 0 or sub > 12 or (sub == 0 and count > 0):
                 raise _Invalid(f"not valid NBT (bad list header at byte {pos - 5})")
