@@ -13,17 +13,21 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import re
+from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 
 from sapling.blocks import BlockVocab, parse_state
-from sapling.bridge.bedrock import (BedrockError, BedrockSession, ChatMessage, CommandQueue, Pose, anchor_for,
-                                    chat_from_event, endpoints, player_pose, rawtext)
+from sapling.bridge.bedrock import (NO_ANSWER, BedrockError, BedrockSession, ChatMessage, CommandQueue,
+                                    CommandResult, Pose, UndoResult, anchor_for, chat_from_event, endpoints,
+                                    journal_path, place_command, player_pose, rawtext, remove_command)
 from sapling.bridge.bedrock.blocks import to_bedrock
-from sapling.bridge.placement import PlacementError, to_world
+from sapling.bridge.bedrock.session import count_undo, reach, undo_text
+from sapling.bridge.placement import Block, Journal, PlacementError, to_world
 from sapling.server import protocol
 
 TOO_MANY = -2147418109
@@ -124,6 +128,48 @@ def test_the_anchor_is_in_front_of_the_feet(yaw, expected):
         player_pose({"statusCode": 0, "statusMessage": "No targets matched selector"})
 
 
+@pytest.mark.parametrize("number, dimension", [(0, "overworld"), (1, "nether"), (2, "the_end")])
+def test_the_pose_names_the_dimension(number, dimension):
+    details = json.dumps([{"dimension": number, "position": {"x": 0.5, "y": 65.62, "z": 0.5}, "uniqueId": "-1",
+                           "yRot": 0}])
+    assert player_pose({"statusCode": 0, "details": details}).dimension == dimension
+
+
+@pytest.mark.parametrize("dimension", [3, -1, "0", None, True])
+def test_an_unknown_dimension_is_refused(dimension):
+    details = json.dumps([{"dimension": dimension, "position": {"x": 0, "y": 64, "z": 0}, "uniqueId": "-1",
+                           "yRot": 0}])
+    with pytest.raises(BedrockError, match="dimension this bridge does not know"):
+        player_pose({"statusCode": 0, "details": details})
+
+
+def test_commands_run_in_the_players_dimension_and_tests_ignore_what_the_game_sets():
+    leaf = Block(1, 70, -3, "minecraft:birch_leaves[persistent=true]")
+    assert place_command(leaf, "nether") == \
+        'execute in nether run setblock 1 70 -3 birch_leaves ["persistent_bit"=true,"update_bit"=false] keep'
+    assert remove_command(leaf, "the_end") == \
+        'execute in the_end if block 1 70 -3 birch_leaves ["persistent_bit"=true] run setblock 1 70 -3 air'
+    log = Block(0, 64, 0, "minecraft:oak_log[axis=y]")
+    assert remove_command(log, "overworld") == \
+        'execute in overworld if block 0 64 0 oak_log ["pillar_axis"="y"] run setblock 0 64 0 air'
+    with pytest.raises(BedrockError, match="unknown dimension"):
+        place_command(log, "the_moon")
+
+
+def test_undo_reports_and_journal_files():
+    assert journal_path("x/sapling-bedrock-journal.jsonl", "nether") == Path("x/sapling-bedrock-journal.nether.jsonl")
+    assert reach((0, 64, 10), (0.5, 64.0, 0.5)) == pytest.approx(10.0) and reach(None, (1e6, 0, 0)) == 0
+    results = [CommandResult(0), CommandResult(0), CommandResult(COULD_NOT_PLACE, "Execute subcommand if block test "
+                                                                                   "failed.")]
+    assert count_undo(results) == UndoResult(2, 1, 0)
+    assert undo_text("oak", count_undo(results), "!tree") == \
+        "removed your 'oak' (2 blocks; 1 changed since, left as they are)"
+    lost = count_undo([CommandResult(0), CommandResult(NO_ANSWER), CommandResult(SYNTAX, "Syntax error")])
+    assert lost == UndoResult(1, 0, 2)
+    assert undo_text("oak", lost, "!grow") == ("the game did not answer for 2 blocks of your 'oak' (1 removed): "
+                                               "'!grow undo' again takes out the rest")
+
+
 def test_rawtext_is_json_whatever_the_text():
     text = 'prompt "quoted" \\ } ] @a'
     assert json.loads(rawtext(text)) == {"rawtext": [{"text": "§a[Sapling]§r " + text}]}
@@ -132,19 +178,59 @@ def test_rawtext_is_json_whatever_the_text():
 # --- a fake game --------------------------------------------------------------------------------------
 
 POS = r"(-?\d+) (-?\d+) (-?\d+)"
-SETBLOCK = re.compile(rf"^setblock {POS} (.+) keep$")
-EXECUTE = re.compile(rf"^execute if block {POS} (.+) run setblock {POS} air$")
-QUERY = re.compile(r'^querytarget @a\[name="([^"]+)"\]$')
+# A block argument: a name, then its states in brackets (no spaces inside, as the bridge writes them).
+BLOCK_ARG = re.compile(r"^([a-z0-9_:]+)(?: (\[[^\] ]*\]))?(?= |$)")
+PLACE = "execute in overworld run setblock "  # how the bridge places a block in the Overworld
+QUERY = re.compile(r'^querytarget (@s|@a\[name="([^"]+)"\])$')
 TELLRAW = re.compile(r'^tellraw @a\[name="([^"]+)"\] (\{.*\})$')
+DIMENSION_IDS = {"overworld": 0, "nether": 1, "the_end": 2}
+LOADED = 64  # blocks (horizontally) around each player that the fake keeps loaded
+FACES = ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1))
+
+
+class _Refused(Exception):
+    """A command the game answers with an error: its statusCode and statusMessage."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _parse_block(text: str) -> tuple[str, dict]:
+    """``oak_leaves ["persistent_bit"=true]`` -> ``("oak_leaves", {"persistent_bit": True})``."""
+    _check_block(text)
+    name, _, body = text.partition(" ")
+    states = json.loads("{" + body[1:-1].replace("=", ":") + "}") if body else {}
+    return name.removeprefix("minecraft:"), states
+
+
+def _spell(name: str, states: dict) -> str:
+    body = ",".join(f"{json.dumps(k)}={json.dumps(v)}" for k, v in sorted(states.items()))
+    return f"{name} [{body}]" if body else name
 
 
 class FakeBedrockGame:
-    """The game's side of ``/connect``, with a world of block text by position."""
+    """The game's side of ``/connect``: players, and a world of block text by position per dimension.
+
+    Commands as Bedrock 1.21 answers them over the websocket: ``setblock x y z <block> [keep]``
+    (keep: into air only, else "The block couldn't be placed"), ``execute`` with ``in <dimension>``,
+    ``if|unless block x y z <block>`` (a test compares only the states it names, as the game's does;
+    a failed one answers "Execute subcommand if block test failed.") and ``run <command>``,
+    ``querytarget`` (``@s`` is the host, the player who connected), ``tellraw``. Commands run in the
+    host's dimension unless ``execute in`` says otherwise. A block turned to air sets ``update_bit``
+    on the leaves next to it, as the game marks leaves for a decay check when a neighbour changes
+    (so a test naming ``update_bit=false`` would miss them). Positions further than ``LOADED`` blocks
+    from every player in their dimension are not loaded: a command there fails with the same status
+    as a failed test, as the game's would. ``world`` is the Overworld (``worlds[dimension]``).
+    """
 
     def __init__(self, url: str, player: str = "Steve", feet=(0.5, 64.0, 0.5), yaw: float = 0.0, limit: int = 100,
-                 world: dict | None = None):
-        self.url, self.player, self.feet, self.yaw, self.limit = url, player, feet, yaw, limit
-        self.world: dict[tuple[int, int, int], str] = dict(world or {})
+                 world: dict | None = None, dimension: str = "overworld"):
+        self.url, self.player, self.limit = url, player, limit  # player: the host
+        self.players: dict[str, dict] = {}
+        self.add_player(player, feet, yaw, dimension)
+        self.worlds: dict[str, dict[tuple[int, int, int], str]] = {d: {} for d in DIMENSION_IDS}
+        self.worlds["overworld"].update(world or {})
         self.awaiting: dict[str, str] = {}
         self.peak = 0
         self.too_many_sent = 0
@@ -152,8 +238,18 @@ class FakeBedrockGame:
         self.commands: list[str] = []
         self.answered = 0
         self.told: list[str] = []
+        self.refuse = lambda line: False  # a test's way to have the game refuse some commands
         self._todo: asyncio.Queue[str] = asyncio.Queue()
         self._changed = asyncio.Condition()
+
+    @property
+    def world(self) -> dict[tuple[int, int, int], str]:
+        return self.worlds["overworld"]
+
+    def add_player(self, name: str, feet=(0.5, 64.0, 0.5), yaw: float = 0.0, dimension: str = "overworld") -> None:
+        """``dimension``: a name of DIMENSION_IDS, or a number for one the bridge does not know."""
+        self.players[name] = {"feet": tuple(feet), "yaw": yaw, "dimension": dimension,
+                              "uniqueId": str(-4294967295 * (len(self.players) + 1))}
 
     async def __aenter__(self) -> "FakeBedrockGame":
         self.ws = await connect(self.url)
@@ -177,9 +273,10 @@ class FakeBedrockGame:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
 
-    async def wait_for_tell(self, words: str) -> str:
-        await self.wait_until(lambda: any(words in t for t in self.told))
-        return next(t for t in self.told if words in t)
+    async def wait_for_tell(self, words: str, after: int = 0) -> str:
+        """The first line told (from the ``after``-th on) that holds ``words``."""
+        await self.wait_until(lambda: any(words in t for t in self.told[after:]))
+        return next(t for t in self.told[after:] if words in t)
 
     async def chat(self, message: str, sender: str | None = None, kind: str = "chat") -> None:
         await self._send({"messagePurpose": "event", "requestId": "00000000-0000-0000-0000-000000000000",
@@ -225,39 +322,118 @@ class FakeBedrockGame:
                 await self.chat(self.told[-1], sender="External", kind="tell")
             await self._notify()
 
-    def execute(self, line: str) -> tuple[int, str, dict]:
-        if m := SETBLOCK.match(line):
-            pos, block = tuple(int(v) for v in m.groups()[:3]), m.group(4)
-            _check_block(block)
-            if pos in self.world:
-                return COULD_NOT_PLACE, "The block couldn't be placed", {}
-            self.world[pos] = block
-            return 0, "Block placed", {}
-        if m := EXECUTE.match(line):
-            pos, block, again = tuple(int(v) for v in m.groups()[:3]), m.group(4), tuple(int(v) for v in m.groups()[4:])
-            _check_block(block)
-            assert pos == again
-            if self.world.get(pos) != block:
-                return COULD_NOT_PLACE, "Test failed", {}
-            del self.world[pos]
-            return 0, "Block placed", {}
-        if m := QUERY.match(line):
-            if m.group(1) != self.player:
-                return SYNTAX, "No targets matched selector", {}
-            x, y, z = self.feet
-            details = json.dumps([{"dimension": 0, "position": {"x": x, "y": y + 1.62001, "z": z},
-                                   "uniqueId": "-12884901887", "yRot": self.yaw}])
-            return 0, details, {"details": details}
-        if m := TELLRAW.match(line):
-            raw = json.loads(m.group(2))
-            self.told.append("".join(part["text"] for part in raw["rawtext"]))
-            return 0, "Message sent", {}
+    # --- commands ---
+    def execute(self, line: str, dimension: str | None = None) -> tuple[int, str, dict]:
+        """Run one command line: (statusCode, statusMessage, other body fields)."""
+        if self.refuse(line):
+            return SYNTAX, f"Syntax error: Unexpected \"{line[:20]}\"", {}
+        dimension = dimension or self.players[self.player]["dimension"]
+        word, _, rest = line.partition(" ")
+        try:
+            if word == "setblock":
+                return self._setblock(rest, dimension)
+            if word == "execute":
+                return self._execute(rest, dimension)
+            if m := QUERY.match(line):
+                return self._query(m.group(2) or self.player)
+            if m := TELLRAW.match(line):
+                raw = json.loads(m.group(2))
+                self.told.append("".join(part["text"] for part in raw["rawtext"]))
+                return 0, "Message sent", {}
+        except _Refused as refused:
+            return refused.status, refused.message, {}
         return SYNTAX, f"Syntax error: Unexpected \"{line[:20]}\"", {}
+
+    def _position(self, rest: str) -> tuple[tuple[int, int, int], str]:
+        m = re.match(rf"^{POS}(?: |$)", rest)
+        if not m:
+            raise _Refused(SYNTAX, f"Syntax error: Unexpected \"{rest[:20]}\"")
+        return tuple(int(v) for v in m.groups()), rest[m.end():]
+
+    def _block(self, rest: str) -> tuple[str, str]:
+        m = BLOCK_ARG.match(rest)
+        if not m:
+            raise _Refused(SYNTAX, f"Syntax error: Unexpected \"{rest[:20]}\"")
+        return m.group(0), rest[m.end():].lstrip(" ")
+
+    def _loaded(self, pos: tuple[int, int, int], dimension: str) -> bool:
+        return any(p["dimension"] == dimension and math.hypot(p["feet"][0] - pos[0], p["feet"][2] - pos[2]) <= LOADED
+                   for p in self.players.values())
+
+    def _setblock(self, rest: str, dimension: str) -> tuple[int, str, dict]:
+        pos, rest = self._position(rest)
+        block, mode = self._block(rest)
+        if mode not in ("", "keep", "replace", "destroy"):
+            raise _Refused(SYNTAX, f"Syntax error: Unexpected \"{mode[:20]}\"")
+        if not self._loaded(pos, dimension):
+            raise _Refused(COULD_NOT_PLACE, "Cannot place block outside of the world")
+        world = self.worlds[dimension]
+        name, states = _parse_block(block)
+        if (mode == "keep" and pos in world) or (mode != "keep" and world.get(pos) == _spell(name, states)):
+            raise _Refused(COULD_NOT_PLACE, "The block couldn't be placed")
+        if name == "air":
+            world.pop(pos, None)
+            for dx, dy, dz in FACES:  # the game asks the leaves around for a decay check
+                near = (pos[0] + dx, pos[1] + dy, pos[2] + dz)
+                if near in world:
+                    n_name, n_states = _parse_block(world[near])
+                    if "update_bit" in n_states:
+                        world[near] = _spell(n_name, {**n_states, "update_bit": True})
+        else:
+            world[pos] = _spell(name, states)
+        return 0, "Block placed", {}
+
+    def _execute(self, rest: str, dimension: str) -> tuple[int, str, dict]:
+        while rest:
+            sub, _, rest = rest.partition(" ")
+            if sub == "run":
+                return self.execute(rest, dimension)
+            if sub == "in":
+                dimension, _, rest = rest.partition(" ")
+                if dimension not in DIMENSION_IDS:
+                    raise _Refused(SYNTAX, f"Syntax error: Unexpected \"{dimension[:20]}\"")
+            elif sub in ("if", "unless"):
+                kind, _, rest = rest.partition(" ")
+                if kind != "block":
+                    raise _Refused(SYNTAX, f"Syntax error: Unexpected \"{kind[:20]}\"")
+                pos, rest = self._position(rest)
+                block, rest = self._block(rest)
+                if not self._loaded(pos, dimension):
+                    raise _Refused(COULD_NOT_PLACE, "Cannot access blocks outside of the world")
+                name, states = _parse_block(block)
+                here = self.worlds[dimension].get(pos)
+                h_name, h_states = _parse_block(here) if here else ("air", {})
+                found = h_name == name and all(h_states.get(k) == v for k, v in states.items())
+                if found != (sub == "if"):
+                    raise _Refused(COULD_NOT_PLACE, f"Execute subcommand {sub} block test failed.")
+            else:
+                raise _Refused(SYNTAX, f"Syntax error: Unexpected \"{sub[:20]}\"")
+        return 0, "Execute subcommand test passed.", {}
+
+    def _query(self, name: str) -> tuple[int, str, dict]:
+        player = self.players.get(name)
+        if player is None:
+            return SYNTAX, "No targets matched selector", {}
+        x, y, z = player["feet"]
+        dimension = DIMENSION_IDS.get(player["dimension"], player["dimension"])
+        details = json.dumps([{"dimension": dimension, "position": {"x": x, "y": y + 1.62001, "z": z},
+                               "uniqueId": player["uniqueId"], "yRot": player["yaw"]}])
+        return 0, details, {"details": details}
 
 
 def _check_block(block: str) -> None:
     """What the game's command parser needs: a name, then JSON-like states in brackets."""
     assert BEDROCK_BLOCK.match(block), block
+
+
+def _plain(world: dict) -> dict:
+    """A world's blocks without what the game sets by itself (``update_bit``), to compare trees."""
+    out = {}
+    for pos, text in world.items():
+        name, states = _parse_block(text)
+        states.pop("update_bit", None)
+        out[pos] = _spell(name, states)
+    return out
 
 
 def _expected(blocks, anchor, world):
@@ -277,14 +453,15 @@ def _stones(anchor, radius=8, height=16):
 
 # --- end to end: sapling serve at /bedrock -------------------------------------------------------------
 
-def test_sapling_serve_grows_a_tree_in_a_bedrock_world(tiny_pipeline):
+def test_sapling_serve_grows_a_tree_in_a_bedrock_world_and_undoes_it(tiny_pipeline, tmp_path):
     from sapling.server.app import BackgroundServer, ServerSettings
 
     # The player stands at x 100.5, feet at y 64, z -20.5, looking west (yRot 90): the anchor is
     # 10 blocks west at their feet.
     anchor = (90, 64, -21)
     world = _stones(anchor)
-    with BackgroundServer(tiny_pipeline, ServerSettings(port=0), endpoints=endpoints()) as srv:
+    journal = tmp_path / "bedrock.jsonl"
+    with BackgroundServer(tiny_pipeline, ServerSettings(port=0), endpoints=endpoints(journal)) as srv:
         replies: list[dict] = []
         real_submit = srv.service.submit
 
@@ -307,10 +484,11 @@ def test_sapling_serve_grows_a_tree_in_a_bedrock_world(tiny_pipeline):
                 truth = [(x, y, z, final["palette"][i]) for x, y, z, i in final["blocks"]]
                 assert any(m["type"] == "progress" for m in replies)
                 expected = _expected(truth, anchor, world)
-                assert game.world == expected
+                assert _plain(game.world) == _plain(expected)
                 in_the_way = sum(1 for x, y, z, _ in truth if (x + 90, y + 64, z - 21) in world)
                 assert in_the_way > 0  # some stones stood where the tree wanted blocks: they stayed
-                assert f"done: {len(truth) - in_the_way} blocks placed, {in_the_way} skipped" in done
+                placed = len(truth) - in_the_way
+                assert f"done: {placed} blocks placed, {in_the_way} skipped" in done and "'!tree undo'" in done
                 assert game.peak <= 100 and game.too_many_sent == 0
                 assert any(t.startswith("§a[Sapling]§r growing 'oak tree'") for t in game.told)
 
@@ -320,11 +498,19 @@ def test_sapling_serve_grows_a_tree_in_a_bedrock_world(tiny_pipeline):
                 await game.chat("!tree " + "x" * 300)
                 assert "300 characters long" in await game.wait_for_tell("at most 200")
                 await game.chat("!tree help")
-                assert "cancel stops" in await game.wait_for_tell("cancel stops")
-                await game.chat("!tree undo")
-                assert "not available on Bedrock" in await game.wait_for_tell("undo is not available")
-                assert game.world == expected  # nothing placed by any of them
+                assert "undo removes your last tree" in await game.wait_for_tell("cancel stops")
+                assert _plain(game.world) == _plain(expected)  # nothing placed by any of them
                 assert sum(c.startswith("querytarget") for c in game.commands) == 1  # only for the tree
+
+                # Undo: every block of ours goes, the stones stay; a second undo finds nothing.
+                assert journal_path(journal, "overworld").exists()
+                await game.chat("!tree undo")
+                assert await game.wait_for_tell("removed your 'oak tree'") == \
+                    f"§a[Sapling]§r removed your 'oak tree' ({placed} blocks)"
+                assert game.world == world
+                await game.chat("!tree undo")
+                await game.wait_for_tell("nothing of yours to undo in the Overworld")
+                assert game.world == world
 
         asyncio.run(asyncio.wait_for(scenario(), TIMEOUT))
 
@@ -373,7 +559,7 @@ class ScriptedServer:
         self.on_message(message)
 
 
-async def _session_server(scripted: ScriptedServer, sessions: list):
+async def _session_server(scripted: ScriptedServer, sessions: list, journal=None):
     async def handler(connection):
         outbox: asyncio.Queue = asyncio.Queue()
 
@@ -382,7 +568,7 @@ async def _session_server(scripted: ScriptedServer, sessions: list):
                 await connection.send(await outbox.get())
 
         writer = asyncio.create_task(write())
-        session = BedrockSession(outbox.put_nowait, scripted.submit)
+        session = BedrockSession(outbox.put_nowait, scripted.submit, journal=journal)
         session.ended = asyncio.Event()
         sessions.append(session)
         try:
@@ -425,7 +611,7 @@ def test_reconcile_removes_only_our_stale_blocks_and_survives_too_many_commands(
                 scripted.send(protocol.progress(rid, 0, 1, 2, (16, 16, 16),
                                                 [(x + 8, y + 1, z + 8, s) for x, y, z, s in streamed]))
                 to_place = sum(s != VINE for *_, s in streamed)  # answered, placed or in the way
-                await game.wait_until(lambda: sum(c.startswith("setblock") for c in game.commands) == to_place)
+                await game.wait_until(lambda: sum(c.startswith(PLACE) for c in game.commands) == to_place)
                 assert (0, 65, 9) not in game.world  # the vine waits for the final tree
                 # A player replaces one of our leaves; the final tree drops it, another leaf, and the
                 # log at (1,0,0) becomes a leaf; a vine and a new leaf appear.
@@ -438,8 +624,9 @@ def test_reconcile_removes_only_our_stale_blocks_and_survives_too_many_commands(
                 scripted.finish(protocol.done(rid, 5))
                 done = await game.wait_for_tell("done:")
                 expected = _expected(final, anchor, {**world, (3, 69, 13): "glass"})
-                assert game.world == expected
+                assert _plain(game.world) == _plain(expected)
                 assert (2, 69, 13) not in game.world  # our stale leaf went
+                assert '"update_bit"=true' in game.world[(1, 69, 13)]  # the game marked its neighbour
                 assert game.world[(1, 64, 10)] == "stone"  # in the way all along: never touched
                 assert game.world[(0, 65, 9)] == 'vine ["vine_direction_bits"=4]'
                 assert game.too_many_sent > 0 and game.peak <= 10  # refused, backed off, resent: nothing lost
@@ -536,6 +723,166 @@ def test_the_server_settings_choose_the_bedrock_trigger_and_size_limit(tiny_pipe
                 await game.chat("!tree oak tree")  # the default trigger means nothing here
                 await game.chat("!grow cancel")
                 await game.wait_for_tell("nothing of yours")
-                assert not [c for c in game.commands if c.startswith(("querytarget", "setblock"))]
+                assert not [c for c in game.commands if c.startswith(("querytarget", "execute"))]
 
         asyncio.run(asyncio.wait_for(scenario(), TIMEOUT))
+
+
+# --- undo and dimensions, against the fake game over a real websocket --------------------------------
+
+LOG_Y = "minecraft:oak_log[axis=y]"
+# A small tree (offsets from the anchor): a trunk, a crown and a vine; the anchor of a player at the
+# origin looking south is (0, 64, 10).
+TREE = ([(0, y, 0, LOG_Y) for y in range(4)]
+        + [(x, y, z, LEAF) for x in (-1, 0, 1) for y in (3, 4) for z in (-1, 0, 1) if (x, z) != (0, 0) or y == 4]
+        + [(0, 2, -1, VINE)])
+ANCHOR = (0, 64, 10)
+
+
+def _world_of(blocks, anchor=ANCHOR):
+    return {(b.x, b.y, b.z): to_bedrock(b.state) for b in to_world(blocks, anchor)}
+
+
+async def _grow(game: FakeBedrockGame, scripted: ScriptedServer, player: str = "Steve", blocks=TREE) -> str:
+    """``player`` asks for an oak tree; the scripted server answers with ``blocks``: the done line."""
+    scripted.submitted.clear()
+    told = len(game.told)
+    await game.chat("!tree oak tree", sender=player)
+    await asyncio.wait_for(scripted.submitted.wait(), TIMEOUT)
+    rid = scripted.requests[-1]["id"]
+    scripted.send(_structure(rid, blocks))
+    scripted.finish(protocol.done(rid, 5))
+    return await game.wait_for_tell("done:", after=told)
+
+
+async def _say(game: FakeBedrockGame, player: str, text: str, expect: str) -> str:
+    """``player`` types ``text``; the first line told after it that holds ``expect``."""
+    told = len(game.told)
+    await game.chat(text, sender=player)
+    return await game.wait_for_tell(expect, after=told)
+
+
+def _run_session(scenario, journal=None):
+    async def main():
+        scripted, sessions = ScriptedServer(), []
+        server = await _session_server(scripted, sessions, journal)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            await scenario(f"ws://127.0.0.1:{port}/bedrock", scripted, sessions)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(asyncio.wait_for(main(), TIMEOUT))
+
+
+def test_undo_removes_exactly_what_was_placed(tmp_path):
+    journal = tmp_path / "j.jsonl"
+    stone = {(1, 67, 10): "stone"}  # a player's block where the crown wants a leaf
+
+    async def scenario(url, scripted, sessions):
+        async with FakeBedrockGame(url, world=stone) as game:
+            game.add_player("Alex", feet=(3.5, 64.0, 3.5))
+            done = await _grow(game, scripted)
+            ours = {pos: text for pos, text in _world_of(TREE).items() if pos not in stone}
+            assert game.world == {**stone, **ours}
+            assert f"done: {len(ours)} blocks placed, 1 skipped (something was in the way); '!tree undo' removes it" \
+                in done
+            [entry] = Journal(journal_path(journal, "overworld")).entries()
+            assert (entry.who, entry.prompt, entry.anchor) == ("Steve", "oak tree", ANCHOR)
+            assert sorted((b.x, b.y, b.z) for b in entry.blocks) == sorted(ours)
+
+            # Since then a player put glass in place of one leaf, and the game set another's update bit.
+            game.world[(-1, 67, 10)] = "glass"
+            game.world[(0, 68, 11)] = game.world[(0, 68, 11)].replace('"update_bit"=false', '"update_bit"=true')
+            # Alex has nothing to undo; Steve, far away, is asked to come closer: nothing changes.
+            await _say(game, "Alex", "!tree undo", "nothing of yours to undo in the Overworld")
+            game.players["Steve"]["feet"] = (200.5, 64.0, 0.5)
+            far = await _say(game, "Steve", "!tree undo", "come within")
+            assert far.endswith("come within 32 blocks of your 'oak tree' (at 0 64 10) to undo it")
+            before = len(game.commands)
+            assert game.world[(0, 64, 10)] == 'oak_log ["pillar_axis"="y"]'
+
+            game.players["Steve"]["feet"] = (0.5, 64.0, 0.5)
+            removed = await _say(game, "Steve", "!tree undo", "removed your")
+            assert removed.endswith(f"removed your 'oak tree' ({len(ours) - 1} blocks; "
+                                    "1 changed since, left as they are)")
+            assert game.world == {**stone, (-1, 67, 10): "glass"}  # every block of ours went, nothing else
+            undo = [c for c in game.commands[before:] if c.startswith("execute")]
+            assert len(undo) == len(ours) and all(c.startswith("execute in overworld if block ") for c in undo)
+            assert not any("update_bit" in c for c in undo)
+            assert undo[0].split()[8] == "vine" and undo[-1].split()[5:8] == ["0", "64", "10"]  # vine first, trunk last
+            assert Journal(journal_path(journal, "overworld")).entries()[0].undone
+            await _say(game, "Steve", "!tree undo", "nothing of yours to undo in the Overworld")
+            assert game.world == {**stone, (-1, 67, 10): "glass"}
+
+    _run_session(scenario, journal)
+
+
+def test_an_undo_the_game_did_not_fully_answer_can_be_repeated(tmp_path):
+    journal = tmp_path / "j.jsonl"
+
+    async def scenario(url, scripted, sessions):
+        async with FakeBedrockGame(url) as game:
+            await _grow(game, scripted)
+            trunk_base = "execute in overworld if block 0 64 10 "
+            game.refuse = lambda line: line.startswith(trunk_base)
+            first = await _say(game, "Steve", "!tree undo", "did not answer")
+            assert first.endswith(f"the game did not answer for 1 blocks of your 'oak tree' ({len(TREE) - 1} removed): "
+                                  "'!tree undo' again takes out the rest")
+            assert game.world == {(0, 64, 10): 'oak_log ["pillar_axis"="y"]'}
+            first_entry, rest = Journal(journal_path(journal, "overworld")).entries()
+            assert first_entry.undone and not rest.undone  # what is left is journaled on its own
+            assert rest.blocks == [Block(0, 64, 10, LOG_Y)] and rest.anchor == ANCHOR and rest.who == "Steve"
+            game.refuse = lambda line: False
+            again = await _say(game, "Steve", "!tree undo", "removed your")
+            assert again.endswith("removed your 'oak tree' (1 blocks)") and game.world == {}
+
+    _run_session(scenario, journal)
+
+
+def test_trees_grow_and_undo_in_the_asking_players_dimension(tmp_path):
+    journal = tmp_path / "j.jsonl"
+
+    async def scenario(url, scripted, sessions):
+        # Steve hosts the connection from the Overworld; Alex stands in the Nether.
+        async with FakeBedrockGame(url) as game:
+            game.add_player("Alex", feet=(0.5, 64.0, 0.5), dimension="nether")
+            game.add_player("Max", dimension=7)
+            refused = await _say(game, "Max", "!tree oak tree", "failed")
+            assert "you are in a dimension this bridge does not know (7)" in refused and not scripted.requests
+
+            scripted.submitted.clear()
+            await game.chat("!tree oak tree", sender="Alex")
+            await asyncio.wait_for(scripted.submitted.wait(), TIMEOUT)
+            await _say(game, "Steve", "!tree undo", "busy growing a tree for Alex")
+            rid = scripted.requests[-1]["id"]
+            told = len(game.told)
+            scripted.send(_structure(rid, TREE))
+            scripted.finish(protocol.done(rid, 5))
+            await game.wait_for_tell("done:", after=told)
+            assert game.worlds["nether"] == _world_of(TREE) and game.world == {}
+            assert journal_path(journal, "nether").exists() and not journal_path(journal, "overworld").exists()
+            assert all(c.startswith("execute in nether run setblock ") for c in game.commands if "setblock" in c)
+
+            game.players["Alex"]["dimension"] = "overworld"
+            await _say(game, "Alex", "!tree undo", "nothing of yours to undo in the Overworld")
+            game.players["Alex"]["dimension"] = "nether"
+            removed = await _say(game, "Alex", "!tree undo", "removed your")
+            assert removed.endswith(f"removed your 'oak tree' ({len(TREE)} blocks)")
+            assert game.worlds["nether"] == {}
+
+    _run_session(scenario, journal)
+
+
+def test_without_a_journal_undo_is_off():
+    async def scenario(url, scripted, sessions):
+        async with FakeBedrockGame(url) as game:
+            done = await _grow(game, scripted)
+            assert "undo" not in done
+            await _say(game, "Steve", "!tree undo", "undo is off here: this server keeps no journal")
+            help_line = await _say(game, "Steve", "!tree help", "cancel stops")
+            assert "undo" not in help_line
+            assert game.world == _world_of(TREE)
+
+    _run_session(scenario)

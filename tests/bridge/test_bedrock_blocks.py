@@ -10,7 +10,7 @@ from helpers import MINECRAFT_DATA_ENV, load_script, minecraft_data_package
 
 from sapling import game_data
 from sapling.blocks import BlockVocab, format_state
-from sapling.bridge.bedrock.blocks import NOT_PLACED, table_header, to_bedrock
+from sapling.bridge.bedrock.blocks import NOT_PLACED, bedrock_test, table_header, to_bedrock
 from sapling.bridge.placement import PlacementError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -116,6 +116,37 @@ def test_every_state_of_every_java_block_translates_to_command_safe_text():
             assert BEDROCK_BLOCK.match(text), (name, combo, text)
             count += 1
     assert count == 27863  # Java 1.21.4's 27,866 states less the three airs
+
+
+# --- leaves: update_bit ---
+
+LEAVES = sorted(n for n in game_data.known_blocks() if n.endswith("_leaves"))
+
+
+def test_leaves_never_ask_bedrock_for_a_decay_check():
+    """Every state of every leaves block, natural or persistent, goes in with ``update_bit=false``
+    (``true`` asks the game for a decay check); the presence test leaves the bit out, as the game
+    may set it by itself."""
+    assert len(LEAVES) == 11
+    for name in LEAVES:
+        info = game_data.block_info(name)
+        keys = sorted(info.properties)
+        for combo in itertools.product(*(info.properties[k] for k in keys)):
+            props = dict(zip(keys, combo))
+            text = to_bedrock(format_state(name, props))
+            assert text.endswith(f'"persistent_bit"={props["persistent"]},"update_bit"=false]'), (name, props, text)
+            assert bedrock_test(format_state(name, props)) == text.replace(',"update_bit"=false', ""), text
+
+
+@pytest.mark.skipif(minecraft_data_package() is None, reason="npm package minecraft-data not found")
+def test_the_source_gives_natural_leaves_update_bit_false():
+    """What the table is generated from says the same (minecraft-data's blocksJ2B, as Amulet's translator)."""
+    script = load_script("gen_bedrock_table")
+    where = script.locate(minecraft_data_package(), table_header()["checked_against"])
+    j2b = json.loads(where["j2b"].read_text(encoding="utf-8"))
+    natural = {k: v for k, v in j2b.items() if k.split("[")[0] in LEAVES and "persistent=false" in k}
+    assert len(natural) == 11 * 7 * 2  # distance 1-7, waterlogged or not
+    assert all("update_bit=false" in v and "persistent_bit=false" in v for v in natural.values()), natural
 
 
 # --- the shipped table ---

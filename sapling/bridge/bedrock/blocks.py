@@ -14,6 +14,14 @@ state (``waterlogged``: a second block layer; leaf ``distance``) simply do not a
 the Bedrock state. Natural (non-persistent) leaves get ``update_bit=false``, as in the game
 data and Amulet: the bit asks for a decay check, which a tree just placed does not need.
 
+Two spellings, as on Java (``sapling.bridge.placement``): ``to_bedrock`` is what ``setblock``
+places (every state explicit); ``bedrock_test`` is what ``execute if block`` tests for undo and
+reconcile: the same without the states the game sets by itself (``SELF_UPDATED_STATES``: leaves'
+``update_bit``, which the game turns on to ask for a decay check when a neighbour changes), so
+a block we placed still counts as ours after the game touched it. The game's test only compares
+the states it is given (``["old_leaf_type"="birch","persistent_bit"=true]`` matches a birch leaf
+whatever its ``update_bit``).
+
 Refused with ``PlacementError``: text that is not a block state, a block Java 1.21.4 does
 not know (modded, misspelled), a property or value the block does not have, air (there is
 nothing to place), and a block the table has no Bedrock equivalent for. Which blocks a
@@ -28,13 +36,15 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Iterable
 
 from sapling.blocks import parse_state
 from sapling.errors import PlacementError
 from sapling.game_data import complete_state
 
 TABLE_FILE = "java_to_bedrock.json"
+# Bedrock states the game changes by itself on blocks we placed: left out of a presence test.
+SELF_UPDATED_STATES = frozenset({"update_bit"})
 
 # Not blocks to place: a setblock of air would only clear what is there.
 NOT_PLACED = frozenset({"minecraft:air", "minecraft:cave_air", "minecraft:void_air"})
@@ -105,13 +115,8 @@ def _format_value(value: bool | int | str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def to_bedrock(java_state: str) -> str:
-    """``minecraft:birch_leaves[persistent=true]`` -> ``birch_leaves ["persistent_bit"=true,"update_bit"=false]``.
-
-    The result is the block argument of a Bedrock ``setblock``/``execute if block`` (name, then
-    its states in brackets, keys sorted); ``PlacementError`` for anything refused (see the module
-    docstring).
-    """
+def _translate(java_state: str) -> tuple[str, tuple[tuple[str, bool | int | str], ...]]:
+    """A Java state -> its Bedrock name and states (sorted by name); ``PlacementError`` if refused."""
     shown = repr(str(java_state)[:80])
     try:
         check = complete_state(java_state)
@@ -133,8 +138,30 @@ def to_bedrock(java_state: str) -> str:
         states = {k: _pick(spec, props) for k, spec in entry.get("states", {}).items()}
     except KeyError as exc:  # a table out of step with the Java table
         raise PlacementError(f"no Bedrock equivalent of {check.state} in {_source()} (no entry for {exc})") from None
-    body = ",".join(f"{json.dumps(k)}={_format_value(v)}" for k, v in sorted(states.items()) if v is not None)
-    return f"{bedrock_name} [{body}]" if body else bedrock_name
+    return bedrock_name, tuple(sorted((k, v) for k, v in states.items() if v is not None))
 
 
-__all__ = ["NOT_PLACED", "table_header", "to_bedrock"]
+def _spell(name: str, states: Iterable[tuple[str, bool | int | str]]) -> str:
+    body = ",".join(f"{json.dumps(k)}={_format_value(v)}" for k, v in states)
+    return f"{name} [{body}]" if body else name
+
+
+@lru_cache(maxsize=4096)
+def to_bedrock(java_state: str) -> str:
+    """``minecraft:birch_leaves[persistent=true]`` -> ``birch_leaves ["persistent_bit"=true,"update_bit"=false]``.
+
+    The result is the block argument of a Bedrock ``setblock`` (name, then its states in
+    brackets, keys sorted); ``PlacementError`` for anything refused (see the module docstring).
+    """
+    return _spell(*_translate(java_state))
+
+
+@lru_cache(maxsize=4096)
+def bedrock_test(java_state: str) -> str:
+    """The block argument of ``execute if block`` that finds a block placed as ``to_bedrock(java_state)``
+    whatever the game has set by itself since: ``birch_leaves ["persistent_bit"=true]``."""
+    name, states = _translate(java_state)
+    return _spell(name, ((k, v) for k, v in states if k not in SELF_UPDATED_STATES))
+
+
+__all__ = ["NOT_PLACED", "SELF_UPDATED_STATES", "bedrock_test", "table_header", "to_bedrock"]

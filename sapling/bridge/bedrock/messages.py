@@ -6,6 +6,10 @@ the game answers each request with a ``commandResponse`` (or ``error``) under it
 and sends ``event`` messages for what we subscribed to. Chat replies are ``tellraw`` rawtext
 built with ``json.dumps`` and players are addressed by quoted selectors, so no chat text ever
 becomes command syntax.
+
+Every block command runs in the dimension of the player who asked (``execute in <dimension>
+run ...``): commands from the websocket run as the player who typed ``/connect`` (the host),
+in the host's dimension, which need not be the asking player's.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sapling.bridge.bedrock.blocks import bedrock_test, to_bedrock
 from sapling.bridge.commands import ChatMessage, anchor_in_front
+from sapling.bridge.placement import Block
 from sapling.errors import BedrockError
 
 COMMAND_VERSION = 38            # command syntax version: block states and the new execute (any 1.21 client)
@@ -27,6 +33,9 @@ EXTERNAL_SENDERS = frozenset({"External", "外部"})
 # A name we can put between quotes in a selector: no quote, backslash or control character.
 PLAYER_NAME = re.compile(r'^[^"\\\x00-\x1f\x7f]{1,64}$')
 GREEN, YELLOW, RED, GRAY = "§a", "§e", "§c", "§7"
+# querytarget's "dimension" number -> the name ``execute in`` takes.
+DIMENSIONS = ("overworld", "nether", "the_end")
+DIMENSION_NAMES = {"overworld": "Overworld", "nether": "Nether", "the_end": "End"}  # for chat
 
 
 # --- what we send ---------------------------------------------------------------------------------
@@ -46,6 +55,23 @@ def subscribe_request(event: str) -> dict[str, Any]:
 def target(player: str) -> str:
     """A selector for exactly this player (the name was checked against PLAYER_NAME)."""
     return f'@a[name="{player}"]'
+
+
+def place_command(b: Block, dimension: str) -> str:
+    """Places ``b`` into air only (``keep``), in ``dimension``, with every state explicit."""
+    return f"execute in {_dimension(dimension)} run setblock {b.x} {b.y} {b.z} {to_bedrock(b.state)} keep"
+
+
+def remove_command(b: Block, dimension: str) -> str:
+    """Turns ``b`` back to air only where the block we placed is still there (``bedrock_test``)."""
+    return (f"execute in {_dimension(dimension)} if block {b.x} {b.y} {b.z} {bedrock_test(b.state)} "
+            f"run setblock {b.x} {b.y} {b.z} air")
+
+
+def _dimension(dimension: str) -> str:
+    if dimension not in DIMENSIONS:
+        raise BedrockError(f"unknown dimension {dimension!r}; the game's are {', '.join(DIMENSIONS)}")
+    return dimension
 
 
 def rawtext(text: str, color: str = GREEN) -> str:
@@ -89,14 +115,16 @@ def chat_from_event(body: dict) -> ChatMessage | None:
 class Pose:
     feet: tuple[float, float, float]
     yaw: float
+    dimension: str = "overworld"  # one of DIMENSIONS
 
 
 def player_pose(body: dict) -> Pose:
-    """A ``querytarget`` reply -> where the player stands and looks.
+    """A ``querytarget`` reply -> where the player stands and looks, and in which dimension.
 
     ``details`` (or ``statusMessage``) holds a JSON list like
     ``[{"dimension":0,"position":{"x":..,"y":..,"z":..},"uniqueId":"..","yRot":..}]``; ``y`` is
-    the eye height, ``yRot`` the yaw (0 = south, 90 = west, as in Java).
+    the eye height, ``yRot`` the yaw (0 = south, 90 = west, as in Java), ``dimension`` 0, 1 or
+    2 (Overworld, Nether, End). ``BedrockError`` for a reply without them, or another dimension.
     """
     raw = body.get("details", body.get("statusMessage"))
     try:
@@ -104,11 +132,15 @@ def player_pose(body: dict) -> Pose:
         first = targets[0]
         pos = first["position"]
         x, y, z, yaw = (float(pos["x"]), float(pos["y"]), float(pos["z"]), float(first["yRot"]))
+        dimension = first["dimension"]
     except (ValueError, TypeError, KeyError, IndexError):
         raise BedrockError(f"could not read where you are ({str(raw)[:80] or 'no reply'})") from None
     if not all(math.isfinite(v) for v in (x, y, z, yaw)):
         raise BedrockError("could not read where you are (not a position)")
-    return Pose((x, y - EYE_HEIGHT, z), yaw)
+    if isinstance(dimension, bool) or not isinstance(dimension, int) or not 0 <= dimension < len(DIMENSIONS):
+        raise BedrockError(f"you are in a dimension this bridge does not know ({str(dimension)[:20]}); "
+                           "trees grow in the Overworld, the Nether and the End")
+    return Pose((x, y - EYE_HEIGHT, z), yaw, DIMENSIONS[dimension])
 
 
 def anchor_for(pose: Pose, distance: int) -> tuple[int, int, int]:

@@ -2,10 +2,19 @@
 
 ``BedrockSession`` reads the game's messages (``messages.py``), sends commands through a
 ``CommandQueue`` (``queue.py``) and drives one ``sapling.bridge.session.TreeRequest`` at a time:
-find the player (``querytarget``), pick an anchor a few blocks in front of their feet, and carry
-out the request's actions. Blocks go in with ``setblock x y z <block> keep`` (air only) and come
-out with ``execute if block ... run setblock ... air`` (only where ours is still exactly there),
-block text from ``to_bedrock`` (``blocks.py``) of checked states.
+find the player (``querytarget``: position, facing, dimension), pick an anchor a few blocks in
+front of their feet, and carry out the request's actions in the player's dimension. Blocks go in
+with ``setblock x y z <block> keep`` (air only) and come out with ``execute if block ... run
+setblock ... air`` (only where ours is still there), block text from ``blocks.py`` of checked
+states.
+
+What was placed goes into an undo journal (``sapling.bridge.placement.Journal``), one file per
+dimension (``journal_path``: a journal entry names no dimension). ``!tree undo`` takes the
+asking player's newest tree in the dimension they stand in and removes the blocks still as
+placed; a player further than ``UNDO_REACH`` blocks from it is asked to come closer first (a
+test in an unloaded chunk fails as for a changed block, so the undo would wrongly count as
+done). The blocks of an undo that the game did not answer for (or refused for another reason)
+are journaled again as a placement of their own, so that the next undo takes out exactly those.
 """
 
 from __future__ import annotations
@@ -13,18 +22,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import replace
+import math
+from dataclasses import dataclass, replace
 from functools import partial
+from pathlib import Path
 from typing import Any, AsyncIterable, Callable
 
 from sapling.bridge.bedrock.blocks import to_bedrock
-from sapling.bridge.bedrock.messages import (GRAY, GREEN, PLAYER_NAME, RED, YELLOW, Pose, anchor_for,
-                                             chat_from_event, parse_packet, player_pose, rawtext, subscribe_request,
-                                             target)
+from sapling.bridge.bedrock.messages import (DIMENSION_NAMES, GRAY, GREEN, PLAYER_NAME, RED, YELLOW, Pose, anchor_for,
+                                             chat_from_event, parse_packet, place_command, player_pose, rawtext,
+                                             remove_command, subscribe_request, target)
 from sapling.bridge.bedrock.queue import BLOCK_IN_THE_WAY, MAX_AWAITING, NOT_SENT, CommandQueue, CommandResult
 from sapling.bridge.commands import (ChatMessage, CommandError, TreeCommand, check_size, help_text, parse_command,
                                      tree_distance)
-from sapling.bridge.placement import Block, order_blocks
+from sapling.bridge.placement import Block, Journal, JournalEntry, order_blocks, undo_order
 from sapling.bridge.session import (NOTHING_GROWING, Action, CancelRequest, DropQueued, Finish, Place, Remove, Rules,
                                     Say, Status, Submit, TreeOutcome, TreeRequest, failed_text)
 from sapling.errors import BedrockError, PlacementError
@@ -32,15 +43,72 @@ from sapling.errors import BedrockError, PlacementError
 log = logging.getLogger("sapling.bridge")
 
 BEDROCK_PATH = "/bedrock"
+# The undo journal of `sapling serve`, relative to where it runs (as the Java bridge's
+# sapling-journal.jsonl); one file per dimension beside it (journal_path).
+BEDROCK_JOURNAL = Path("sapling-bedrock-journal.jsonl")
+# How close (blocks, horizontally) a player must stand to the base of a tree to undo it: its
+# blocks (at most 12 blocks out) then lie within the 4 chunks around a player that the game
+# keeps loaded at the smallest simulation distance.
+UNDO_REACH = 32
 COLORS = {"green": GREEN, "yellow": YELLOW, "red": RED, "gray": GRAY}
 
 SubmitFn = Callable[[dict, Callable[[dict], None]], Callable[[], None]]
 
-# What the Bedrock session does its own way with a tree (sapling.bridge.session.Rules): no journal
-# (no undo yet); blocks compare as the world spells them; decorations wait for the final tree; a
-# cancel stops placing at once; server errors are told with what kind they are.
-BEDROCK = Rules(trigger="!tree", journal=False, same=to_bedrock, defer_decorations=True, cancel_stops_placing=True,
+# What the Bedrock session does its own way with a tree (sapling.bridge.session.Rules): it
+# journals (where it has a journal: BedrockSession turns it off otherwise); blocks compare as the
+# world spells them; decorations wait for the final tree; a cancel stops placing at once; server
+# errors are told with what kind they are.
+BEDROCK = Rules(trigger="!tree", journal=True, same=to_bedrock, defer_decorations=True, cancel_stops_placing=True,
                 retry_in_the_way=False, explain_server_errors=True)
+
+
+def journal_path(base: str | Path, dimension: str) -> Path:
+    """The journal file of one dimension: ``sapling-bedrock-journal.jsonl`` ->
+    ``sapling-bedrock-journal.nether.jsonl``."""
+    base = Path(base)
+    return base.with_name(f"{base.stem}.{dimension}{base.suffix}")
+
+
+def reach(anchor: tuple[int, int, int] | None, feet: tuple[float, float, float]) -> float:
+    """Horizontal distance (blocks) from a player's feet to a tree's base (0 for a tree without one)."""
+    if anchor is None:
+        return 0.0
+    return math.hypot(anchor[0] + 0.5 - feet[0], anchor[2] + 0.5 - feet[2])
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    """How the game answered an undo's commands: removed, kept (a player changed the block since),
+    unanswered (no answer, or refused for another reason: the undo may be repeated)."""
+
+    removed: int
+    kept: int
+    unanswered: int
+
+
+def count_undo(results: list[CommandResult]) -> UndoResult:
+    removed = sum(r.ok for r in results)
+    kept = sum(r.status == BLOCK_IN_THE_WAY for r in results)
+    return UndoResult(removed, kept, len(results) - removed - kept)
+
+
+def undo_text(prompt: str, result: UndoResult, trigger: str) -> str:
+    if result.unanswered:
+        return (f"the game did not answer for {result.unanswered} blocks of your '{prompt}' ({result.removed} "
+                f"removed): '{trigger} undo' again takes out the rest")
+    kept = f"; {result.kept} changed since, left as they are" if result.kept else ""
+    return f"removed your '{prompt}' ({result.removed} blocks{kept})"
+
+
+def too_far_text(prompt: str, anchor: tuple[int, int, int]) -> str:
+    return f"come within {UNDO_REACH} blocks of your '{prompt}' (at {anchor[0]} {anchor[1]} {anchor[2]}) to undo it"
+
+
+def nothing_to_undo_text(dimension: str) -> str:
+    return f"nothing of yours to undo in the {DIMENSION_NAMES[dimension]}"
+
+
+NO_JOURNAL = "undo is off here: this server keeps no journal"
 
 TreeResult = TreeOutcome  # the name this module used before the shared state machine
 
@@ -49,15 +117,15 @@ class _Placer:
     """One tree's ``Place`` and ``Remove`` actions as commands; each batch is reported once the game
     has answered all of it (or its unsent commands were dropped)."""
 
-    def __init__(self, commands: CommandQueue, logger: logging.Logger = log):
+    def __init__(self, commands: CommandQueue, dimension: str = "overworld", logger: logging.Logger = log):
         self.commands = commands
+        self.dimension = dimension
         self.log = logger
         self.tag = object()  # marks this tree's commands, so a cancel can drop the unsent ones
         self._errors: set[str] = set()
 
     def place(self, blocks: tuple[Block, ...], report: Callable[[list[Block]], None]) -> None:
-        futures = [self.commands.run(f"setblock {b.x} {b.y} {b.z} {to_bedrock(b.state)} keep", tag=self.tag)
-                   for b in blocks]
+        futures = [self.commands.run(place_command(b, self.dimension), tag=self.tag) for b in blocks]
 
         def answered(results: list[CommandResult]) -> None:
             for b, result in zip(blocks, results):
@@ -73,11 +141,7 @@ class _Placer:
     def remove(self, blocks: tuple[Block, ...], report: Callable[[list[Block], int], None]) -> None:
         """Decorations first; a block is no longer ours once the game answered (removed, or a player changed it)."""
         ordered = list(reversed(order_blocks(blocks)))
-        futures = []
-        for b in ordered:
-            text = to_bedrock(b.state)
-            futures.append(self.commands.run(f"execute if block {b.x} {b.y} {b.z} {text} run setblock {b.x} {b.y} "
-                                             f"{b.z} air", tag=self.tag))
+        futures = [self.commands.run(remove_command(b, self.dimension), tag=self.tag) for b in ordered]
 
         def answered(results: list[CommandResult]) -> None:
             report([b for b, result in zip(ordered, results) if result.status != NOT_SENT],
@@ -103,7 +167,9 @@ class BedrockSession:
 
     def __init__(self, send_text: Callable[[str], None], submit: SubmitFn, trigger: str = "!tree",
                  max_size: str = "big", max_awaiting: int = MAX_AWAITING, distance: int | None = None,
-                 logger: logging.Logger | None = None):
+                 logger: logging.Logger | None = None, journal: str | Path | None = None):
+        """``journal``: the undo journal's base file name (``journal_path`` per dimension); None
+        keeps none (no ``!tree undo``)."""
         check_size(max_size)
         self._send_text = send_text
         self._submit = submit
@@ -111,9 +177,11 @@ class BedrockSession:
         self.max_size = max_size
         self.distance = distance
         self.log = logger or log
+        self.journal = None if journal is None else Path(journal)
         self.commands = CommandQueue(send_text, max_awaiting)
         self._task: asyncio.Task | None = None
         self._owner: str | None = None
+        self._doing = ""  # what the running task does, for a player who has to wait
         self._cancel_server: Callable[[], None] | None = None
         self._tree: TreeRequest | None = None
         self._placer: _Placer | None = None
@@ -182,20 +250,23 @@ class BedrockSession:
             self.log.warning("ignoring %s from a player name we cannot address: %.40r", self.trigger, chat.player)
             return
         if cmd.kind == "help":
-            self.tell(chat.player, help_text(self.trigger, self.max_size, undo=False), YELLOW)
-        elif cmd.kind == "undo":
-            self.tell(chat.player, "undo is not available on Bedrock yet: break the blocks, or use a Java server",
-                      YELLOW)
+            self.tell(chat.player, help_text(self.trigger, self.max_size, undo=self.journal is not None), YELLOW)
         elif cmd.kind == "cancel":
             if self.busy and self._owner == chat.player and self._tree is not None:
                 self._act(self._tree.cancel())
             else:
                 self.tell(chat.player, NOTHING_GROWING, YELLOW)
+        elif cmd.kind == "undo" and self.journal is None:
+            self.tell(chat.player, NO_JOURNAL, YELLOW)
         elif self.busy:
-            self.tell(chat.player, f"busy growing a tree for {self._owner}; try again when it is done", RED)
+            self.tell(chat.player, f"busy {self._doing}; try again when it is done", RED)
+        elif cmd.kind == "undo":
+            self._owner, self._doing = chat.player, f"undoing a tree for {chat.player}"
+            self._task = asyncio.get_running_loop().create_task(self._undo(chat.player))
         else:
-            self._owner = chat.player
-            self._tree = TreeRequest(cmd.prompt, cmd.size, chat.player, rules=replace(BEDROCK, trigger=self.trigger))
+            self._owner, self._doing = chat.player, f"growing a tree for {chat.player}"
+            rules = replace(BEDROCK, trigger=self.trigger, journal=self.journal is not None)
+            self._tree = TreeRequest(cmd.prompt, cmd.size, chat.player, rules=rules)
             self._task = asyncio.get_running_loop().create_task(self._grow(chat.player, cmd))
 
     # --- one tree ---
@@ -228,7 +299,7 @@ class BedrockSession:
     async def _grow_tree(self, tree: TreeRequest, player: str, cmd: TreeCommand) -> TreeOutcome:
         pose = await self._locate(player)  # a cancel meanwhile ends the tree at start()
         anchor = anchor_for(pose, self.distance or tree_distance(cmd.size))
-        self._placer = _Placer(self.commands, self.log)
+        self._placer = _Placer(self.commands, pose.dimension, self.log)
         self._inbox = asyncio.Queue()
         if not tree.cancelled:
             self._requests += 1
@@ -254,18 +325,65 @@ class BedrockSession:
             elif isinstance(action, Remove):
                 self._placer.remove(action.blocks, lambda gone, n: inbox.put_nowait(partial(tree.on_removed, gone, n)))
             elif isinstance(action, (Say, Finish)):
+                if isinstance(action, Finish) and action.outcome.entry is not None:
+                    self._record(action.outcome.entry, self._placer.dimension, player)
                 for line in action.outcome.lines if isinstance(action, Finish) else (action,):
                     self.tell(player, line.text, COLORS[line.tone])
 
+    def _record(self, entry: JournalEntry, dimension: str, player: str) -> None:
+        try:
+            Journal(journal_path(self.journal, dimension)).record(entry)
+        except OSError as exc:
+            self.log.error("could not write the undo journal %s: %s", journal_path(self.journal, dimension), exc)
+            self.tell(player, "could not write the undo journal (see the server log): undo will not find this tree",
+                      RED)
+
+    # --- undo ---
+    async def _undo(self, player: str) -> None:
+        try:
+            text, color = await self._undo_last(player)
+        except (BedrockError, PlacementError, OSError) as exc:  # a damaged journal is a PlacementError
+            text, color = failed_text(exc), RED
+        except Exception:  # noqa: BLE001  (a bug must not end the session silently)
+            self.log.exception("bedrock undo for %s failed", player)
+            text, color = "failed: an internal error (see the server log)", RED
+        finally:
+            self._owner = None
+        self.tell(player, text, color)
+        self.log.info("bedrock undo for %s: %s", player, text)
+
+    async def _undo_last(self, player: str) -> tuple[str, str]:
+        """Undo ``player``'s newest tree in the dimension they stand in: (what to tell them, colour)."""
+        pose = await self._locate(player)
+        journal = Journal(journal_path(self.journal, pose.dimension))
+        entries = journal.last(1, who=player)
+        if not entries:
+            return nothing_to_undo_text(pose.dimension), YELLOW
+        entry = entries[0]
+        if reach(entry.anchor, pose.feet) > UNDO_REACH:
+            return too_far_text(entry.prompt, entry.anchor), YELLOW
+        blocks = undo_order(entry.blocks)
+        results = await asyncio.gather(*(self.commands.run(remove_command(b, pose.dimension)) for b in blocks))
+        for result in {r.message: r for r in results if r.status not in (0, BLOCK_IN_THE_WAY, NOT_SENT)}.values():
+            self.log.warning("the game did not remove a block for undo: %s (%s)", result.message, result.status)
+        counted = count_undo(results)
+        left = [b for b, r in zip(blocks, results) if not r.ok and r.status != BLOCK_IN_THE_WAY]
+        journal.mark_undone(entry.id)
+        if left:  # what the game did not answer for stays journaled, so that undo again takes it out
+            journal.record(JournalEntry(entry.who, entry.prompt, left, anchor=entry.anchor))
+        return undo_text(entry.prompt, counted, self.trigger), YELLOW if counted.unanswered else GREEN
+
 
 async def bedrock_endpoint(connection: AsyncIterable[str | bytes], send_text: Callable[[str], None], submit: SubmitFn,
-                           settings: Any) -> None:
+                           settings: Any, journal: str | Path | None = BEDROCK_JOURNAL) -> None:
     """The ``/bedrock`` endpoint ``sapling serve`` mounts (``server.app.Endpoint``): one game per
-    connection, with the server's trigger word and size ceiling (``ServerSettings``)."""
-    await BedrockSession(send_text, submit, trigger=settings.bedrock_trigger,
-                         max_size=settings.bedrock_max_size).run(connection)
+    connection, with the server's trigger word and size ceiling (``ServerSettings``) and the undo
+    journal ``journal`` (None: none)."""
+    await BedrockSession(send_text, submit, trigger=settings.bedrock_trigger, max_size=settings.bedrock_max_size,
+                         journal=journal).run(connection)
 
 
-def endpoints() -> dict[str, Callable]:
-    """What a server mounts for Bedrock games: ``{BEDROCK_PATH: bedrock_endpoint}``."""
-    return {BEDROCK_PATH: bedrock_endpoint}
+def endpoints(journal: str | Path | None = BEDROCK_JOURNAL) -> dict[str, Callable]:
+    """What a server mounts for Bedrock games: ``{BEDROCK_PATH: bedrock_endpoint}`` journaling to
+    ``journal`` (``journal_path`` per dimension; None keeps no journal)."""
+    return {BEDROCK_PATH: partial(bedrock_endpoint, journal=journal)}
