@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from sapling.blocks import block_kind
-from sapling.config import MAX_PROMPT_CHARS
+from sapling.config import CHAT_TRIGGER, MAX_PROMPT_CHARS
 from sapling.errors import CommandError
 from sapling.structure import Structure
 from sapling.transform import MIRRORS, ROTATIONS
@@ -87,11 +87,11 @@ class ForestCommand:
     prompt: str
 
 
-def forest_usage(trigger: str = "!tree") -> str:
+def forest_usage(trigger: str = CHAT_TRIGGER) -> str:
     return f"{trigger} forest <count> [radius] <prompt>, e.g. '{trigger} forest 8 birch'"
 
 
-def parse_forest_command(text: str, trigger: str = "!tree", max_count: int = MAX_FOREST_COUNT,
+def parse_forest_command(text: str, trigger: str = CHAT_TRIGGER, max_count: int = MAX_FOREST_COUNT,
                          max_radius: int = MAX_FOREST_RADIUS, max_prompt_chars: int = MAX_PROMPT_CHARS
                          ) -> ForestCommand | None:
     """A chat line -> a ForestCommand; None when it is not one (another ``!tree`` line, or a prompt that
@@ -119,7 +119,7 @@ def parse_forest_command(text: str, trigger: str = "!tree", max_count: int = MAX
     return ForestCommand(count, radius, prompt)
 
 
-def forest_help(trigger: str = "!tree", max_count: int = MAX_FOREST_COUNT, max_radius: int = MAX_FOREST_RADIUS
+def forest_help(trigger: str = CHAT_TRIGGER, max_count: int = MAX_FOREST_COUNT, max_radius: int = MAX_FOREST_RADIUS
                 ) -> str:
     return (f"{forest_usage(trigger)} grows up to {max_count} different trees around you, within the radius "
             f"(default {DEFAULT_FOREST_RADIUS}, at most {max_radius} blocks)")

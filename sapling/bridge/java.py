@@ -52,6 +52,7 @@ from sapling.bridge.session import (LOST_CONNECTION, NOTHING_GROWING, Action, Ca
 from sapling.config import CHAT_MAX_SIZE, CHAT_TRIGGER
 from sapling.errors import BridgeError
 from sapling.server.protocol import DEFAULT_URL
+from sapling.structure import DEFAULT_SIZE
 
 log = logging.getLogger("sapling.bridge")
 
@@ -333,7 +334,7 @@ def server_connection(url: str, token: str | None) -> ClientConnection:
 
 
 def grow_tree(ws: ClientConnection, editor: WorldEditor, prompt: str, anchor: tuple[int, int, int], who: str,
-              size: str = "normal", seed: int | None = None, request_id: str | None = None,
+              size: str = DEFAULT_SIZE, seed: int | None = None, request_id: str | None = None,
               say: Callable[[str, Tone], None] | None = None, poll: Callable[[], bool] | None = None,
               rules: Rules = JAVA, uuid: str | None = None) -> TreeOutcome:
     """Ask for one tree (stream on), place it at ``anchor`` as it grows, reconcile with the final

@@ -36,8 +36,10 @@ from typing import Iterable, Union
 from sapling.blocks import block_kind, parse_state
 from sapling.bridge.placement import Block, JournalEntry, check_anchor, command_state, order_blocks, to_world
 from sapling.bridge.session import CancelRequest, Place, Say, Submit, Tone, done_text, failed_text
+from sapling.config import CHAT_TRIGGER
 from sapling.errors import PlacementError
 from sapling.server.protocol import assemble
+from sapling.structure import DEFAULT_SIZE
 
 Pos = tuple[int, int, int]
 
@@ -169,7 +171,7 @@ REMOVED = "preview removed"
 class TreePreview:
     """One previewed tree for ``who``: see the module docstring for its events and actions."""
 
-    def __init__(self, prompt: str, seed: int, size: str = "normal", who: str = "", trigger: str = "!tree",
+    def __init__(self, prompt: str, seed: int, size: str = DEFAULT_SIZE, who: str = "", trigger: str = CHAT_TRIGGER,
                  journal: bool = True, timeout_s: float = PREVIEW_TIMEOUT_S,
                  max_entities: int = MAX_PREVIEW_ENTITIES):
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:

@@ -39,7 +39,9 @@ from typing import Callable, Iterable, Union
 
 from sapling.blocks import block_kind
 from sapling.bridge.placement import Block, JournalEntry, order_blocks, to_world
+from sapling.config import CHAT_TRIGGER
 from sapling.server.protocol import assemble
+from sapling.structure import DEFAULT_SIZE
 
 Pos = tuple[int, int, int]
 
@@ -97,11 +99,14 @@ def placed_text(placed: int) -> str:
     return f"{placed} blocks placed"
 
 
-def done_text(placed: int, skipped: int, trigger: str | None = None) -> str:
-    """``trigger``: the bridge's chat word where it can undo (the line then says how)."""
+def done_text(placed: int, skipped: int, trigger: str | None = None, species: dict | None = None) -> str:
+    """``trigger``: the bridge's chat word where it can undo (the line then says how); ``species``: the
+    structure message's ``species`` field, named when the prompt did not name it plainly ("palm tree")."""
     extra = f", {skipped} skipped (something was in the way)" if skipped else ""
+    chosen = (species or {}).get("chosen")
+    kind = f", a {chosen.replace('_', ' ')} tree" if chosen and not (species or {}).get("plain", True) else ""
     undo = f"; '{trigger} undo' removes it" if trigger else ""
-    return f"done: {placed_text(placed)}{extra}{undo}"
+    return f"done: {placed_text(placed)}{kind}{extra}{undo}"
 
 
 def cancelled_text(placed: int, trigger: str | None = None) -> str:
@@ -128,7 +133,7 @@ def _itself(state: str) -> str:
 class Rules:
     """What one bridge does its own way with a tree; every other step is the same for both."""
 
-    trigger: str = "!tree"
+    trigger: str = CHAT_TRIGGER
     # Java journals what it placed (``!tree undo``); the done and cancelled lines then say so.
     journal: bool = True
     # How the world spells a block state: two states with the same spelling are the same block
@@ -212,7 +217,7 @@ def _pos(b: Block) -> Pos:
 class TreeRequest:
     """One tree for ``who``: see the module docstring for its events, actions and states."""
 
-    def __init__(self, prompt: str, size: str = "normal", who: str = "", seed: int | None = None,
+    def __init__(self, prompt: str, size: str = DEFAULT_SIZE, who: str = "", seed: int | None = None,
                  rules: Rules = Rules()):
         self.prompt, self.size, self.who, self.seed, self.rules = prompt, size, who, seed, rules
         self.phase = Phase.NEW
@@ -384,7 +389,8 @@ class TreeRequest:
             return self._finish(Status.CANCELLED, "cancelled while placing",
                                 Say(cancelled_text(len(self.placed), self._undo_trigger()), Tone.YELLOW),
                                 len(self.placed), skipped)
-        return self._finish(Status.DONE, placed_text(ours), Say(done_text(ours, skipped, self._undo_trigger())),
+        return self._finish(Status.DONE, placed_text(ours), Say(done_text(ours, skipped, self._undo_trigger(),
+                                                                      (self._final or {}).get("species"))),
                             ours, skipped, self._final)
 
     def _stopped(self) -> list[Action]:

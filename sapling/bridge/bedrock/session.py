@@ -38,6 +38,7 @@ from sapling.bridge.commands import (ChatMessage, CommandError, TreeCommand, che
 from sapling.bridge.placement import Block, Journal, JournalEntry, order_blocks, undo_order
 from sapling.bridge.session import (NOTHING_GROWING, Action, CancelRequest, DropQueued, Finish, Place, Remove, Rules,
                                     Say, Status, Submit, TreeOutcome, TreeRequest, failed_text)
+from sapling.config import CHAT_MAX_SIZE, CHAT_TRIGGER
 from sapling.errors import BedrockError, PlacementError
 
 log = logging.getLogger("sapling.bridge")
@@ -58,7 +59,7 @@ SubmitFn = Callable[[dict, Callable[[dict], None]], Callable[[], None]]
 # journals (where it has a journal: BedrockSession turns it off otherwise); blocks compare as the
 # world spells them; decorations wait for the final tree; a cancel stops placing at once; server
 # errors are told with what kind they are.
-BEDROCK = Rules(trigger="!tree", journal=True, same=to_bedrock, defer_decorations=True, cancel_stops_placing=True,
+BEDROCK = Rules(trigger=CHAT_TRIGGER, journal=True, same=to_bedrock, defer_decorations=True, cancel_stops_placing=True,
                 retry_in_the_way=False, explain_server_errors=True)
 
 
@@ -165,8 +166,8 @@ class BedrockSession:
     ``start()`` + ``feed(text)`` + ``await close()``.
     """
 
-    def __init__(self, send_text: Callable[[str], None], submit: SubmitFn, trigger: str = "!tree",
-                 max_size: str = "big", max_awaiting: int = MAX_AWAITING, distance: int | None = None,
+    def __init__(self, send_text: Callable[[str], None], submit: SubmitFn, trigger: str = CHAT_TRIGGER,
+                 max_size: str = CHAT_MAX_SIZE, max_awaiting: int = MAX_AWAITING, distance: int | None = None,
                  logger: logging.Logger | None = None, journal: str | Path | None = None):
         """``journal``: the undo journal's base file name (``journal_path`` per dimension); None
         keeps none (no ``!tree undo``)."""
