@@ -115,7 +115,7 @@ def _root(
     """Sapling: text-to-tree generation for Minecraft.
 
     Trees are block structures read from and written to .schem (WorldEdit), .nbt
-    (structure blocks) and .litematic (Litematica) files.
+    (structure blocks), .litematic (Litematica) and .mcstructure (Bedrock) files.
     """
     ctx.meta[_DEBUG_KEY] = debug
 
