@@ -5,7 +5,7 @@
 
 Times forward + backward + AdamW step on random corpus-shaped batches under the recipe's
 precision (bf16 autocast or fp32), after two warm-up steps. ``--window`` trains the size on
-windows of that shape (the "world" coordinate frame), as ``data.window`` does.
+windows of that shape, as ``data.window`` does.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def main() -> None:
 
     overrides = list(args.set)
     if args.window:
-        overrides += ["model.coord_frame=world", f"data.window=[{','.join(map(str, args.window))}]"]
+        overrides += [f"data.window=[{','.join(map(str, args.window))}]"]
     cfg = load_config(args.config, overrides)
     vocab = BlockVocab.default()
     module = TreeDiffusionModule.from_config(cfg, vocab)

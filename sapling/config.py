@@ -100,10 +100,10 @@ class ModelConfig:
     text_dim: int = 384
     # add height / trunk-offset / radial coordinates as input channels so global layout is easy
     coord_channels: bool = True
-    # what the coordinates measure. "grid": fractions of this grid (a tree fills its grid alike at
-    # every size). "world": blocks from the floor and the trunk axis of the tree's whole grid, plus
-    # that grid's height, so a window cut from a tall tree knows where in the tree it sits: tall
-    # buckets can then train on windows (data.window) and still sample whole grids
+    # what the coordinates measure. "grid": fractions of the tree's whole grid (a tree fills its
+    # grid alike at every size). "world": blocks from the whole grid's floor and trunk axis, plus
+    # that grid's height (a window then also knows which bucket its tree is from). Either way a
+    # training window (data.window) gets the coordinates of its part of the whole grid
     coord_frame: Literal["grid", "world"] = "grid"
     # width of the conditioning vector (mask ratio + pooled text) that drives FiLM in every res block
     cond_dim: int = 256
@@ -198,7 +198,7 @@ class DataConfig:
     num_workers: int = 0
     # the largest grid (X, Y, Z) a training step sees; a bucket larger along an axis trains on
     # random windows of this size (a huge tree costs a few normal grids instead of nine), then
-    # samples whole. Empty = whole grids. Needs model.coord_frame: world
+    # samples whole. Empty = whole grids
     window: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
@@ -297,11 +297,6 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     sampling: SampleConfig = field(default_factory=SampleConfig)
-
-    def __post_init__(self) -> None:
-        if self.data.window and self.model.coord_frame != "world":
-            raise ConfigError("data.window needs model.coord_frame: world (a window must know where in "
-                              "its tree it sits)")
 
 
 # --- recipes: YAML files -> Config ---------------------------------------------------------------

@@ -6,9 +6,9 @@ original blocks. The parts, and why:
 
 * token embedding (vocab_size + 1 rows: the last is the mask token) plus
   coordinate channels (height above the floor, signed offset from the trunk axis,
-  radial distance from it), so the global layout of a tree is easy to learn; in the
-  "world" frame they count blocks of the tree's whole grid, so a training window
-  (``Window``: where a crop sits in its grid) knows its place;
+  radial distance from it), so the global layout of a tree is easy to learn; they
+  are those of the tree's whole grid, so a training window (``Window``: where a crop
+  sits in its tree) knows its place;
 * a conditioning vector = MLP(sinusoid(mask ratio)) + Linear(pooled prompt),
   applied in every residual block by AdaGN (GroupNorm, then scale and shift);
 * residual blocks (GroupNorm, SiLU, dropout) whose last conv starts at zero, so
@@ -76,25 +76,35 @@ def coordinate_channels(shape: tuple[int, int, int], device: torch.device | str 
     return torch.stack([gy, gx, gz, radial]).to(dtype)
 
 
-def world_coordinate_channels(shape: tuple[int, int, int], window: Window,
-                              dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """(B, 5, X, Y, Z) for grids of ``shape`` placed by ``window``: height above the whole grid's
-    floor / WORLD_HEIGHT, signed x and z offsets from its trunk axis (column FX//2, FZ//2) /
-    WORLD_WIDTH, the radial distance in those units, and the whole grid's height / WORLD_HEIGHT.
-    A whole grid's channels depend on its size only through ``frame``."""
+def window_coordinate_channels(shape: tuple[int, int, int], window: Window, frame: str = "grid",
+                               dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """(B, C, X, Y, Z) coordinates of grids of ``shape`` placed in their whole trees by ``window``:
+    each grid gets exactly the channels of its part of the whole grid.
+
+    ``frame`` "grid" (C = 4): ``coordinate_channels`` of the whole grid (fractions of its sides).
+    "world" (C = 5): height above the whole grid's floor / WORLD_HEIGHT, signed x and z offsets
+    from its trunk axis (column FX//2, FZ//2) / WORLD_WIDTH, the radial distance in those units,
+    and the whole grid's height / WORLD_HEIGHT (a window of a huge tree is told from one of a big
+    tree by it)."""
     device = window.offset.device
     steps = [torch.arange(s, device=device, dtype=torch.float32) for s in shape]
-    off, frame = window.offset.float(), window.frame.float()
-    x = (off[:, 0, None] + steps[0] - torch.div(frame[:, 0, None], 2, rounding_mode="floor")) / WORLD_WIDTH
-    y = (off[:, 1, None] + steps[1]) / WORLD_HEIGHT
-    z = (off[:, 2, None] + steps[2] - torch.div(frame[:, 2, None], 2, rounding_mode="floor")) / WORLD_WIDTH
+    off, whole = window.offset.float(), window.frame.float()
+    half = torch.div(whole, 2, rounding_mode="floor")
+    world = frame == "world"
+    width = torch.full_like(whole[:, 0], WORLD_WIDTH)
+    scale_x, scale_y, scale_z = ((width, torch.full_like(width, WORLD_HEIGHT), width) if world
+                                 else (whole[:, 0], whole[:, 1], whole[:, 2]))
+    x = (off[:, 0, None] + steps[0] - half[:, 0, None]) / scale_x[:, None]
+    y = (off[:, 1, None] + steps[1]) / scale_y[:, None]
+    z = (off[:, 2, None] + steps[2] - half[:, 2, None]) / scale_z[:, None]
     b = off.shape[0]
     gx = x[:, :, None, None].expand(b, *shape)
     gy = y[:, None, :, None].expand(b, *shape)
     gz = z[:, None, None, :].expand(b, *shape)
-    radial = torch.sqrt(gx * gx + gz * gz)
-    height = (frame[:, 1] / WORLD_HEIGHT)[:, None, None, None].expand(b, *shape)
-    return torch.stack([gy, gx, gz, radial, height], dim=1).to(dtype)
+    channels = [gy, gx, gz, torch.sqrt(gx * gx + gz * gz)]
+    if world:
+        channels.append((whole[:, 1] / WORLD_HEIGHT)[:, None, None, None].expand(b, *shape))
+    return torch.stack(channels, dim=1).to(dtype)
 
 
 def sinusoidal_embedding(values: torch.Tensor, dim: int, scale: float = 1000.0) -> torch.Tensor:
@@ -292,16 +302,15 @@ class UNet3D(nn.Module):
     ) -> torch.Tensor:
         """tokens (B, X, Y, Z) long (mask id = vocab_size), mask_ratio (B,), text_tokens
         (B, L, text_dim), text_mask (B, L) bool, text_pooled (B, text_dim) -> logits
-        (B, vocab_size, X, Y, Z). None text parts act as the empty (null) prompt. ``window``
-        (the "world" frame only): where each grid sits in its tree; None = whole grids."""
+        (B, vocab_size, X, Y, Z). None text parts act as the empty (null) prompt. ``window``:
+        where each grid sits in its whole tree (training on windows); None = whole grids."""
         b, sx, sy, sz = tokens.shape
         h = self.embed(tokens).permute(0, 4, 1, 2, 3)  # (B, E, X, Y, Z)
-        if self.config.coord_channels and self.config.coord_frame == "world":
+        if self.config.coord_channels and (window is not None or self.config.coord_frame == "world"):
             window = window if window is not None else Window.whole(b, (sx, sy, sz), tokens.device)
-            h = torch.cat([h, world_coordinate_channels((sx, sy, sz), window, h.dtype)], dim=1)
-        elif self.config.coord_channels:
-            if window is not None:
-                raise ValueError("windows need model.coord_frame 'world'; this model measures its grid")
+            coords = window_coordinate_channels((sx, sy, sz), window, self.config.coord_frame, h.dtype)
+            h = torch.cat([h, coords], dim=1)
+        elif self.config.coord_channels:  # whole grids in the grid frame: one set for the batch
             coords = coordinate_channels((sx, sy, sz), tokens.device, h.dtype)
             h = torch.cat([h, coords.expand(b, -1, -1, -1, -1)], dim=1)
         m = self.multiple

@@ -76,7 +76,8 @@ class TreeDiffusionModule(L.LightningModule):
         x0 = batch["tokens"]
         noised = self.schedule.add_noise(x0, None, self.model.mask_id, generator=generator)
         cond = self._condition(batch["captions"], drop_text)
-        window = batch.get("window") if self.config.model.coord_frame == "world" else None
+        # Where each grid sits in its tree; whole trees (no data.window) need none.
+        window = batch.get("window") if self.config.data.window else None
         logits = self.model(noised.tokens, noised.ratio, cond.tokens, cond.mask, cond.pooled, window=window)
         # Cross-entropy at masked voxels only; per-class weights down-weight air.
         ce = F.cross_entropy(logits.float(), x0, weight=self.class_weights, reduction="none")

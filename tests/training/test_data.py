@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from sapling.blocks import BlockVocab
-from sapling.config import Config, DataConfig, ModelConfig, config_from_dict, config_to_dict
+from sapling.config import Config, DataConfig, config_from_dict, config_to_dict
 from sapling.errors import ConfigError
-from sapling.model.unet3d import UNet3D, Window, world_coordinate_channels
+from sapling.model.unet3d import Window, coordinate_channels, window_coordinate_channels
 from sapling.training.data import TreeDataModule, window_shape
 from sapling.training.train import train
 
@@ -56,27 +56,37 @@ def test_validation_windows_stay_put(windowed):
     assert [vs[i][2].tolist() for i in range(len(vs))] == first
 
 
-def test_a_window_sees_the_same_coordinates_as_that_part_of_its_whole_grid():
-    whole = world_coordinate_channels((24, 64, 24), Window.whole(1, (24, 64, 24)))
-    part = world_coordinate_channels((16, 32, 16), Window(torch.tensor([[4, 20, 8]]), torch.tensor([[24, 64, 24]])))
+@pytest.mark.parametrize("frame", ["grid", "world"])
+def test_a_window_sees_the_same_coordinates_as_that_part_of_its_whole_grid(frame):
+    whole = window_coordinate_channels((24, 64, 24), Window.whole(1, (24, 64, 24)), frame)
+    part = window_coordinate_channels((16, 32, 16), Window(torch.tensor([[4, 20, 8]]), torch.tensor([[24, 64, 24]])),
+                                      frame)
     torch.testing.assert_close(part, whole[:, :, 4:20, 20:52, 8:24])
-    # The whole grid's height tells a huge tree's window from a big tree's at the same place.
-    big = world_coordinate_channels((16, 32, 16), Window.whole(1, (16, 32, 16)))
-    assert big[0, 4, 0, 0, 0] == 0.5 and part[0, 4, 0, 0, 0] == 1.0
 
 
-def test_windows_need_the_world_frame():
-    with pytest.raises(ConfigError, match="coord_frame: world"):
-        Config(data=DataConfig(window=(16, 16, 16)))
+def test_whole_grids_in_the_grid_frame_keep_the_shipped_models_coordinates():
+    for shape in [(16, 16, 16), (16, 32, 16), (24, 64, 24)]:
+        torch.testing.assert_close(window_coordinate_channels(shape, Window.whole(2, shape))[1],
+                                   coordinate_channels(shape))
+
+
+def test_the_world_frame_tells_a_huge_trees_window_from_a_big_trees():
+    huge = window_coordinate_channels((16, 32, 16), Window(torch.tensor([[4, 0, 4]]), torch.tensor([[24, 64, 24]])),
+                                      "world")
+    big = window_coordinate_channels((16, 32, 16), Window.whole(1, (16, 32, 16)), "world")
+    assert big[0, 4, 0, 0, 0] == 0.5 and huge[0, 4, 0, 0, 0] == 1.0
+    torch.testing.assert_close(big[:, :4], huge[:, :4])  # the same place in blocks: only the height differs
+
+
+def test_a_bad_window_is_a_clear_error():
     with pytest.raises(ConfigError, match="data.window must be"):
         DataConfig(window=(16, 16))
-    grid = UNet3D(ModelConfig(base_channels=8, channel_mult=(1, 2), num_res_blocks=1, attention_levels=(1,),
-                              num_heads=2, cond_dim=16))
-    with pytest.raises(ValueError, match="coord_frame 'world'"):
-        grid(torch.zeros(1, 8, 8, 8, dtype=torch.long), torch.ones(1), window=Window.whole(1, (8, 8, 8)))
+    with pytest.raises(ConfigError, match="data.window must be"):
+        DataConfig(window=(16, 2, 16))
 
 
 def test_a_windowed_run_trains_on_windows_and_samples_whole_trees(tmp_path):
+    """The world frame here; the grid frame takes the same path with 4 channels."""
     from sapling.config import load_config
     from sapling.model.pipeline import TreePipeline
 
