@@ -1,6 +1,7 @@
 """Quality metrics: pure functions on structures (numpy/scipy), as defined in DESIGN.md.
 
-Per-tree metrics (connectivity, leaf decay, species purity, trunk and crown, size)
+Per-tree metrics (connectivity, leaf decay, species purity, trunk and crown, stacked
+crowns, size)
 are gathered by ``tree_metrics``; set metrics against reference trees (1-NNA,
 coverage, diversity) rest on a voxel IoU distance (``pairwise_distances``).
 
@@ -29,13 +30,14 @@ _FACES = ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1))
 def leaf_distance(structure: Structure) -> np.ndarray:
     """Vanilla leaf ``distance`` for every voxel ``(X, Y, Z)``: 0 at logs, 1..7 at leaves.
 
-    Breadth-first through leaves from every log along faces, capped at 7 as in the
-    game (7 = would decay unless persistent). Non-leaf, non-log voxels hold 7 too.
+    Breadth-first through leaves from every log of the game's ``logs`` tag along faces
+    (``blocks.in_logs_tag``: mangrove roots are not sources), capped at 7 as in the game
+    (7 = would decay unless persistent). Other voxels hold 7 too, mangrove roots included.
     """
     kinds = structure.kinds()
     is_leaf = kinds == KIND_ID["leaves"]
     dist = np.full(kinds.shape, 7, dtype=np.int8)
-    frontier = np.argwhere(kinds == KIND_ID["log"])
+    frontier = np.argwhere(structure.vocab.logs_tag[structure.blocks])  # the game's logs tag: no mangrove roots
     dist[tuple(frontier.T)] = 0
     queue = deque(map(tuple, frontier.tolist()))
     sx, sy, sz = kinds.shape
@@ -242,6 +244,37 @@ def crown(structure: Structure) -> Crown:
     return _crown(main_structure(structure), structure.kinds())
 
 
+# --- stacked crowns ---
+
+# The most leafless layers a single crown may leave between two of its leaf layers; a gap of
+# one more means a second crown stacked above the first.
+MAX_CROWN_GAP = 2
+
+
+def _crown_gap(leaf_layers: np.ndarray) -> int:
+    """Longest run of ``False`` between the first and last ``True`` of a ``(Y,)`` bool array."""
+    ys = np.flatnonzero(leaf_layers)
+    return int(np.diff(ys).max() - 1) if len(ys) >= 2 else 0
+
+
+def crown_gap(structure: Structure) -> int:
+    """Longest run of leafless y layers between the lowest and the highest layer holding leaves.
+
+    0 for a crown whose leaf layers follow each other without a gap (and for a tree
+    with fewer than two leaf layers). Every leaf of the grid counts, floating ones too:
+    a crown floating above the tree is a stacked crown.
+    """
+    return _crown_gap(structure.mask_of("leaves").any(axis=(0, 2)))
+
+
+def single_crown(structure: Structure) -> bool:
+    """True when no gap of more than ``MAX_CROWN_GAP`` leafless layers splits the leaf layers (no stacked crowns).
+
+    A tree without leaves passes: it has no crown to stack.
+    """
+    return crown_gap(structure) <= MAX_CROWN_GAP
+
+
 # --- leaves and species ---
 
 def _persistent_ids(structure: Structure) -> np.ndarray:
@@ -381,6 +414,8 @@ class TreeMetrics:
     highest_leaf: int | None
     highest_log: int | None
     crown_above_trunk: bool | None
+    crown_gap: int
+    single_crown: bool
 
     def as_dict(self) -> dict[str, int | float | bool | str | None]:
         return asdict(self)
@@ -397,6 +432,7 @@ def tree_metrics(structure: Structure, species: str | None = None) -> TreeMetric
     main = comps.labels == label if label else None
     counts = _species_counts(structure)
     top = _crown(main, kinds)
+    gap = _crown_gap((kinds == KIND_ID["leaves"]).any(axis=(0, 2)))
     n_blocks = structure.num_blocks
     return TreeMetrics(
         blocks=n_blocks,
@@ -416,6 +452,8 @@ def tree_metrics(structure: Structure, species: str | None = None) -> TreeMetric
         highest_leaf=top.highest_leaf,
         highest_log=top.highest_log,
         crown_above_trunk=top.above_trunk,
+        crown_gap=gap,
+        single_crown=gap <= MAX_CROWN_GAP,
     )
 
 

@@ -8,6 +8,7 @@ from sapling.metrics import (
     connectivity,
     coverage,
     crown,
+    crown_gap,
     diversity,
     dominant_species,
     face_connectivity,
@@ -18,6 +19,7 @@ from sapling.metrics import (
     one_nna,
     pairwise_distances,
     set_metrics,
+    single_crown,
     species_purity,
     tree_metrics,
     trunk_base,
@@ -220,7 +222,7 @@ def test_tree_metrics_of_a_clean_tree():
         "connectivity": 1.0, "face_connectivity": 1.0, "fully_connected": True,
         "leaf_decay_fraction": 0.0, "species_purity": 1.0, "dominant_species": "oak",
         "trunk_height": 4, "height": 5, "width": 3, "highest_leaf": 4, "highest_log": 3,
-        "crown_above_trunk": True,
+        "crown_above_trunk": True, "crown_gap": 0, "single_crown": True,
     }
     assert all(type(v) in (int, float, bool, str, type(None)) for v in d.values())
     with pytest.raises(AttributeError):
@@ -316,3 +318,54 @@ def test_set_metrics_agree_with_the_single_functions():
     assert m.coverage == pytest.approx(coverage(samples, refs))
     assert m.diversity == pytest.approx(diversity(samples))
     assert set(m.as_dict()) == {"one_nna", "coverage", "diversity"}
+
+
+# --- stacked crowns ---
+
+
+def _leaf_layers(*ys, trunk=0):
+    """A structure with one leaf at each height in ``ys`` (beside a trunk of ``trunk`` logs when given)."""
+    blocks = {(1, y, 0): LEAF for y in ys}
+    blocks.update(column(0, 0, 0, trunk))
+    return Structure.from_blocks(blocks, origin=(0, 0, 0))
+
+
+@pytest.mark.parametrize("ys,gap", [
+    ((5, 6, 7), 0),  # one solid crown
+    ((5, 7, 8), 1),
+    ((4, 7), 2),  # two leafless layers: still one crown
+    ((4, 8), 3),  # three: a second crown stacked on the first
+    ((2, 3, 4, 10, 11, 20), 8),  # the longest gap counts
+    ((6,), 0),  # one layer, no gap
+])
+def test_crown_gap_counts_leafless_layers_between_leaf_layers(ys, gap):
+    s = _leaf_layers(*ys, trunk=12)
+    assert crown_gap(s) == gap
+    assert single_crown(s) == (gap <= 2)
+    assert tree_metrics(s).crown_gap == gap and tree_metrics(s).single_crown == (gap <= 2)
+
+
+def test_crown_gap_ignores_logs_and_air_below_and_above_the_crown():
+    # A long bare trunk under the crown and a log spike above it are no gap between leaf layers.
+    s = _leaf_layers(10, 11, 12, trunk=20)
+    assert crown_gap(s) == 0 and single_crown(s)
+    # Floating leaves far above count: they are a stacked crown, whatever holds them.
+    floating = Structure.from_blocks({**column(0, 0, 0, 6), (1, 5, 0): LEAF, (1, 12, 0): LEAF})
+    assert crown_gap(floating) == 6 and not single_crown(floating)
+    # No leaves at all: nothing is stacked.
+    bare = Structure.from_blocks(column(0, 0, 0, 6))
+    assert crown_gap(bare) == 0 and single_crown(bare)
+    assert crown_gap(Structure.from_blocks({})) == 0
+
+
+def test_crown_gap_of_a_hand_built_double_crown():
+    """Two blob crowns on one trunk, 4 layers apart: the stacked look of issue 15's big trees."""
+    blocks = column(0, 0, 0, 16)
+    for top in (8, 16):
+        for dx in (-1, 0, 1):
+            for dz in (-1, 0, 1):
+                for y in (top - 2, top - 1, top):
+                    if (dx, dz) != (0, 0) or y >= 16:
+                        blocks[(dx, y, dz)] = LEAF
+    s = Structure.from_blocks(blocks).place_in("big")
+    assert crown_gap(s) == 5 and not single_crown(s)  # leaves at 6-8 and 14-16: layers 9-13 are bare

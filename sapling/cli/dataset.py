@@ -12,6 +12,7 @@ from sapling.cli.options import defaults, one_of
 from sapling.schematic import FORMATS
 from sapling.structure import SIZES
 from sapling.training.dataset import build_dataset, export_dataset, import_dataset
+from sapling.training.dataset.build import DEFAULT_SIZE_MIX
 from sapling.training.dataset.importer import SCHEMATIC_SUFFIXES
 
 BUILD = defaults(build_dataset)
@@ -43,6 +44,9 @@ def dataset_build(
         "--species", help="Comma-separated tree types (e.g. oak,tall_birch,cherry); default all.")] = None,
     sizes: Annotated[Optional[str], typer.Option(
         "--sizes", help=f"Comma-separated size buckets ({','.join(SIZES)}); default all.")] = None,
+    size_mix: Annotated[Optional[str], typer.Option(
+        "--size-mix", help="Share of trees per size bucket, e.g. normal=0.6,big=0.25,huge=0.15; default "
+        + ",".join(f"{k}={v:g}" for k, v in DEFAULT_SIZE_MIX.items()) + ".")] = None,
     ground: Annotated[bool, typer.Option("--ground/--no-ground", help="Lay a ground patch under each trunk.")]
     = BUILD["ground"],
     holdout: Annotated[float, typer.Option("--holdout", help="Fraction of trees held out for evaluation.")]
@@ -51,7 +55,7 @@ def dataset_build(
 ) -> None:
     """Grow procedural vanilla-faithful trees with captions into dataset shards."""
     summary = build_dataset(out, count, seed=seed, types=_csv(species), sizes=_csv(sizes), ground=ground,
-                            holdout=holdout, overwrite=overwrite, progress=True)
+                            holdout=holdout, overwrite=overwrite, progress=True, size_mix=size_mix)
     typer.echo(summary.to_text())
 
 

@@ -7,6 +7,7 @@ import pytest
 from sapling.training.corpus.generate import generate_tree
 
 SEEDS = range(100)  # the sample of every corpus type the invariant tests check
+LARGE_SEEDS = range(40)  # the sample of each big_* and huge_* type (a huge tree costs ~50 normal ones)
 
 
 class Corpus:
@@ -37,6 +38,10 @@ class Corpus:
     def with_blocks(self, tree_type: str, seeds=SEEDS) -> list[tuple]:
         """``[(tree, block_dict)]`` for ``seeds``."""
         return [(self.tree(tree_type, s), self.blocks(tree_type, s)) for s in seeds]
+
+    def large(self, species: str, size: str, seeds=LARGE_SEEDS) -> list[tuple]:
+        """``[(tree, block_dict)]`` of the ``<size>_<species>`` type (big or huge) for ``seeds``."""
+        return self.with_blocks(f"{size}_{species}", seeds)
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from sapling.blocks import BlockVocab, block_kind
+from sapling.blocks import BlockVocab, block_kind, in_logs_tag
 from sapling.structure import Structure
 
 Pos = tuple[int, int, int]
@@ -87,6 +87,9 @@ class TreeType:
     biome: str | None = None  # "swamp", "taiga", ... for captions
     # Ground block laid under the trunk when the dataset asks for a ground patch.
     ground: str = "grass_block"
+    # The size bucket its trees are grown for (``build_dataset`` draws types per bucket); a
+    # tree still goes into the smallest bucket that holds it.
+    size: str = "normal"
 
 
 @dataclass
@@ -107,14 +110,34 @@ class CorpusTree:
 REGISTRY: dict[str, TreeType] = {}
 
 
-def register(name: str, species: str, biome: str | None = None, ground: str = "grass_block"):
+def register(name: str, species: str, biome: str | None = None, ground: str = "grass_block", size: str = "normal"):
     """Decorator: ``@register("oak", "oak")`` over a ``grow(rng, canvas)`` function."""
 
     def wrap(fn: Callable[[random.Random, TreeCanvas], dict[str, Any]]):
-        REGISTRY[name] = TreeType(name, species, fn, biome, ground)
+        REGISTRY[name] = TreeType(name, species, fn, biome, ground, size)
         return fn
 
     return wrap
+
+
+# Species whose corpus trees all have a single crown: their leaf layers never leave a gap of
+# ``metrics.MAX_CROWN_GAP`` + 1 or more leafless layers (``metrics.single_crown``; generate_tree
+# draws again when one would). Jungle trees are left out: vanilla mega jungle trees, and the
+# big and huge jungle forms after them, carry small crowns on limbs down the trunk.
+ONE_CROWN_SPECIES = frozenset(
+    ("oak", "birch", "spruce", "acacia", "dark_oak", "pale_oak", "cherry", "mangrove", "azalea")
+)
+
+# Chance that a tree which can carry one of these decorations gets it. Vanilla puts vines on
+# every jungle and swamp tree, moss on every pale oak and bee nests on 1 tree in 50 (at most 1 in
+# 20); the corpus gives each to about a third of the trees that can carry it, so the model sees
+# enough of each to learn it and captions that do not ask for one mostly get none.
+DECORATION_CHANCE = {"vines": 0.35, "cocoa": 0.4, "bee_nest": 0.35, "hanging_moss": 0.4}
+
+
+def wants(rng: random.Random, decoration: str) -> bool:
+    """Whether this tree gets ``decoration`` (a ``DECORATION_CHANCE`` key)."""
+    return rng.random() < DECORATION_CHANCE[decoration]
 
 
 def canvas_to_structure(canvas: TreeCanvas, vocab: BlockVocab | None = None, **metadata: Any) -> Structure:
@@ -200,12 +223,12 @@ def leaf_vines(canvas: TreeCanvas, rng: random.Random, probability: float = 0.25
     return placed
 
 
-def trunk_vines(canvas: TreeCanvas, rng: random.Random) -> bool:
-    """``TrunkVineDecorator``: each free side of each log gets a vine with probability 2/3."""
+def trunk_vines(canvas: TreeCanvas, rng: random.Random, probability: float | None = None) -> bool:
+    """``TrunkVineDecorator``: each free side of each log gets a vine with probability 2/3 (or ``probability``)."""
     placed = False
     for (x, y, z) in sorted(canvas.positions("log")):
         for face, (dx, dz) in HORIZONTAL.items():
-            if rng.randrange(3) > 0:
+            if (rng.randrange(3) > 0) if probability is None else (rng.random() < probability):
                 pos = (x - dx, y, z - dz)
                 if canvas.place_if_air(pos, vine_state(face)):
                     placed = True
@@ -226,6 +249,11 @@ def straight_trunk(canvas: TreeCanvas, height: int, wood: str | None = None) -> 
 
 
 BEE_NEST = "minecraft:bee_nest[facing=south,honey_level=0]"
+MAX_HONEY = 5  # honey_level runs 0..5
+
+
+def bee_nest_state(facing: str, honey: int) -> str:
+    return f"minecraft:bee_nest[facing={facing},honey_level={honey}]"
 
 
 def beehive(canvas: TreeCanvas, rng: random.Random, probability: float) -> bool:
@@ -233,7 +261,8 @@ def beehive(canvas: TreeCanvas, rng: random.Random, probability: float) -> bool:
 
     The nest goes one below the lowest leaves (at least one above the lowest log),
     east, south or west of a log at that height, into air whose south side is air
-    too (the bees' way out). Returns whether a nest was placed.
+    too (the bees' way out). Vanilla generates it empty; the corpus shows nests as
+    players find them later, ``honey_level`` 0-5. Returns whether a nest was placed.
     """
     if rng.random() >= probability:
         return False
@@ -255,7 +284,7 @@ def beehive(canvas: TreeCanvas, rng: random.Random, probability: float) -> bool:
     south = HORIZONTAL["south"]
     for (x, y, z) in spots:
         if canvas.is_air((x, y, z)) and canvas.is_air((x + south[0], y, z + south[1])):
-            canvas.set((x, y, z), BEE_NEST)
+            canvas.set((x, y, z), bee_nest_state("south", rng.randint(0, MAX_HONEY)))
             return True
     return False
 
@@ -325,7 +354,7 @@ def drop_decaying_leaves(canvas: TreeCanvas, max_distance: int = 6) -> int:
     was, since a path of at most 6 steps only runs through leaves at most 6 away.
     """
     blocks = canvas.blocks
-    dist = {p: 0 for p in canvas.positions("log")}
+    dist = {p: 0 for p, s in blocks.items() if in_logs_tag(s)}  # the game's logs tag: not mangrove roots
     frontier = list(dist)
     for d in range(1, max_distance + 1):
         nxt = []
@@ -340,6 +369,12 @@ def drop_decaying_leaves(canvas: TreeCanvas, max_distance: int = 6) -> int:
     for p in far:
         del blocks[p]
     return len(far)
+
+
+def leaf_layer_gap(canvas: TreeCanvas) -> int:
+    """Longest run of leafless y layers between the canvas's lowest and highest leaf layer (``metrics.crown_gap``)."""
+    ys = sorted({p[1] for p in canvas.positions("leaves")})
+    return max((b - a - 1 for a, b in zip(ys, ys[1:])), default=0)
 
 
 def clip_decorations(canvas: TreeCanvas, floor: int = 0) -> None:

@@ -1,8 +1,11 @@
 """``sapling dataset build``: grow procedural corpus trees, with captions, into a dataset.
 
-Types are drawn round-robin so every type is represented; each tree goes into the
-smallest requested bucket that holds it. The held-out ("test") split is drawn evenly
-over tree types, deterministically from the seed.
+Each tree type is grown for one size bucket (``TreeType.size``: the vanilla types for
+normal, mega spruces and the ``big_*`` types for big, the ``huge_*`` types for huge).
+The size mix (``DEFAULT_SIZE_MIX`` unless given) says what share of the trees is drawn
+for each bucket; within a bucket types are drawn round-robin so every type is
+represented, and each tree goes into the smallest requested bucket that holds it. The
+held-out ("test") split is drawn evenly over tree types, deterministically from the seed.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from sapling.blocks import BlockVocab
 from sapling.errors import DatasetError, StructureError
@@ -25,6 +28,42 @@ from sapling.training.dataset.format import (
 
 # A type whose trees fit none of the requested sizes this many times in a row is dropped.
 MAX_MISFITS = 8
+# Share of the trees drawn for each size bucket, renormalised over the requested sizes that
+# have tree types. Normal trees are most of the prompts and the cheapest to train on; a huge
+# grid holds 9 normal ones, so huge trees get the smallest share.
+DEFAULT_SIZE_MIX: dict[str, float] = {"normal": 0.5, "big": 0.3, "huge": 0.2}
+
+
+def parse_size_mix(mix: Mapping[str, float] | str | None) -> dict[str, float]:
+    """A size mix as ``{bucket: share}`` from a mapping or ``"normal=0.5,big=0.3,huge=0.2"``.
+
+    Shares are non-negative numbers (they need not sum to 1); buckets not named get 0.
+    None gives ``DEFAULT_SIZE_MIX``. Raises ``DatasetError`` for an unknown bucket, a bad
+    share or a mix without any positive share.
+    """
+    if mix is None:
+        return dict(DEFAULT_SIZE_MIX)
+    if isinstance(mix, str):
+        pairs = [part.split("=", 1) for part in mix.split(",") if part.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise DatasetError(f"a size mix reads like normal=0.5,big=0.3,huge=0.2 (got {mix!r})")
+        items = [(k.strip(), v.strip()) for k, v in pairs]
+    else:
+        items = list(mix.items())
+    out: dict[str, float] = {}
+    for name, share in items:
+        if name not in SIZES:
+            raise DatasetError(f"unknown size {name!r} in the size mix; choose from: {', '.join(SIZES)}")
+        try:
+            value = float(share)
+        except (TypeError, ValueError):
+            raise DatasetError(f"the share of {name} in the size mix must be a number (got {share!r})") from None
+        if not value >= 0 or value == float("inf"):
+            raise DatasetError(f"the share of {name} in the size mix must be 0 or more (got {share!r})")
+        out[name] = value
+    if not any(out.values()):
+        raise DatasetError(f"the size mix gives no bucket a positive share (got {mix!r})")
+    return out
 
 
 @dataclass
@@ -59,6 +98,29 @@ def _smallest_fit(structure: Structure, placed_in: str | None, allowed: list[str
     return next((s for s in allowed if all(a <= b for a, b in zip(shape, SIZES[s]))), None)
 
 
+def _rotations(types: list[str], grown_for: dict[str, str], allowed: list[str]) -> dict[str, list[str]]:
+    """Types per requested bucket: each type in its own bucket, or the smallest requested one above it.
+
+    A type grown for a bucket larger than every requested one is left out: its trees fit none.
+    """
+    order = list(SIZES)
+    out: dict[str, list[str]] = {b: [] for b in allowed}
+    for t in types:
+        home = order.index(grown_for.get(t, "normal"))
+        fits = [b for b in allowed if order.index(b) >= home]
+        if fits:
+            out[fits[0]].append(t)
+    return out
+
+
+def _next_bucket(shares: dict[str, float], drawn: Counter) -> str:
+    """The bucket furthest behind its share of the trees drawn so far (ties: the smaller bucket), so
+    the mix holds exactly over any prefix of the build, not just on average."""
+    total = sum(shares.values())
+    done = sum(drawn[b] for b in shares) + 1
+    return max(shares, key=lambda b: (shares[b] / total * done - drawn[b], -list(SIZES).index(b)))
+
+
 def build_dataset(
     out: PathLike,
     count: int,
@@ -71,14 +133,19 @@ def build_dataset(
     progress: Progress = True,
     overwrite: bool = False,
     captions_per_tree: int = 4,
+    size_mix: Mapping[str, float] | str | None = None,
 ) -> BuildSummary:
     """Grow ``count`` corpus trees into a dataset folder ``out``; deterministic for (count, seed, ...).
 
-    Types are drawn round-robin (all registered types by default) so every type is
-    represented. Each tree goes into the smallest of ``sizes`` that holds it; a type
-    whose trees fit none of them ``MAX_MISFITS`` times in a row leaves the rotation.
-    ``holdout`` is the fraction of trees in the test split.
+    ``size_mix`` (``parse_size_mix``; default ``DEFAULT_SIZE_MIX``) gives each requested
+    bucket its share of the trees; a type whose bucket was not requested is grown for
+    the next larger requested one, or left out when there is none. Within a bucket, types are drawn round-robin (all
+    registered types by default) so every type is represented. Each tree goes into the
+    smallest of ``sizes`` that holds it; a type whose trees fit none of them
+    ``MAX_MISFITS`` times in a row leaves the rotation. ``holdout`` is the fraction of
+    trees in the test split.
     """
+    from sapling.training.corpus.base import REGISTRY
     from sapling.training.corpus.captions import captions
     from sapling.training.corpus.generate import GENERATOR_VERSION, generate_tree, tree_types
 
@@ -98,6 +165,11 @@ def build_dataset(
     if bad:
         raise DatasetError(f"unknown tree type {', '.join(map(repr, bad))}; choose from: {', '.join(known)}")
     allowed = check_sizes(sizes)
+    mix = parse_size_mix(size_mix)
+    rotations = _rotations(rotation, {t: REGISTRY[t].size for t in rotation}, allowed)
+    if not any(mix.get(b, 0.0) > 0 for b, types_b in rotations.items() if types_b):
+        raise DatasetError(f"the size mix {mix} gives no share to a requested size with tree types "
+                           f"({', '.join(b for b, t in rotations.items() if t)})")
 
     vocab = BlockVocab.default()
     out = Path(out)
@@ -107,11 +179,14 @@ def build_dataset(
     drawn: Counter = Counter()  # trees grown per type: the per-type seed counter
     with staging(out, overwrite) as stage, progress_bar(progress, count, "Growing trees") as advance:
         writer = ShardWriter(stage, shard_size, id_dtype(vocab))
-        turn = 0
+        turns: Counter = Counter()  # trees grown per bucket: the round-robin position in its rotation
         while len(records) < count:
-            if not rotation:
+            live = {b: mix.get(b, 0.0) for b, types_b in rotations.items() if types_b and mix.get(b, 0.0) > 0}
+            if not live:
                 raise DatasetError(f"no tree type fits the sizes {', '.join(allowed)}: " + "; ".join(skipped.values()))
-            tree_type = rotation[turn % len(rotation)]
+            bucket_for_tree = _next_bucket(live, turns)
+            bucket_rotation = rotations[bucket_for_tree]
+            tree_type = bucket_rotation[turns[bucket_for_tree] % len(bucket_rotation)]
             for _ in range(MAX_MISFITS):
                 tree_seed = seed * 2**32 + drawn[tree_type]  # distinct per (seed, type, draw)
                 drawn[tree_type] += 1
@@ -125,8 +200,9 @@ def build_dataset(
             else:
                 skipped[tree_type] = f"{MAX_MISFITS} trees in a row fit none of: {', '.join(allowed)}"
                 rotation.remove(tree_type)
+                bucket_rotation.remove(tree_type)
                 continue
-            turn += 1
+            turns[bucket_for_tree] += 1
             structure = tree.structure if tree.attributes.get("size") == bucket else tree.structure.place_in(bucket)
             attrs = jsonable({**tree.attributes, "size": bucket})
             shard, row = writer.add(len(records), bucket, structure)
@@ -143,8 +219,8 @@ def build_dataset(
             r["split"] = "test" if r["id"] in test else "train"
         manifest = write_dataset(stage, vocab, records, shards, {
             "kind": "corpus", "seed": seed, "generator_version": GENERATOR_VERSION, "ground": ground,
-            "holdout": holdout, "types": sorted(set(rotation) | set(skipped)), "skipped_types": skipped,
-            "captions_per_tree": captions_per_tree,
+            "holdout": holdout, "types": sorted(set().union(*rotations.values()) | set(skipped)), "skipped_types": skipped,
+            "captions_per_tree": captions_per_tree, "size_mix": mix,
         })
     return BuildSummary(out, count, manifest["splits"], manifest["counts"], skipped,
                         time.perf_counter() - start, vocab.content_hash)

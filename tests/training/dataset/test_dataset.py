@@ -159,7 +159,8 @@ def test_default_build_covers_every_registered_type(tmp_path):
 
     types = tree_types()
     summary = build_dataset(tmp_path / "all", 2 * len(types), progress=True)  # the rich bar, too
-    assert summary.counts["type"] == {t: 2 for t in types}
+    # Every type, round-robin within its bucket's share of the size mix (build.DEFAULT_SIZE_MIX).
+    assert set(summary.counts["type"]) == set(types)
 
 
 def test_progress_callback(tmp_path):

@@ -13,7 +13,9 @@ swamp_oak   StraightTrunkPlacer(5, 3, 0)          BlobFoliagePlacer(r3, off0, h3
 =========== ===================================== ================================ ==================
 
 Bee nests are far more common here than in vanilla (0.002 in forests, up to 0.05 in
-meadows and flower forests) so that the corpus holds enough of them to learn from.
+meadows and flower forests), and swamp oaks carry vines only some of the time
+(``base.DECORATION_CHANCE``), so that the corpus holds enough of each to learn from and
+trees without them too.
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ import random
 from typing import Any
 
 from sapling.training.corpus.base import (
-    Pos, TreeCanvas, beehive, blob_foliage, crown_fill, density_word, leaf_vines, leaves_row,
-    register, straight_trunk, trunk_height,
+    DECORATION_CHANCE, Pos, TreeCanvas, beehive, blob_foliage, crown_fill, density_word, leaf_vines,
+    leaves_row, register, straight_trunk, trunk_height, wants,
 )
 
 # Bee nest probability of oaks and birches (see module docstring); vanilla's rule for
 # where the nest goes fails on some trees (leaves in the way), so fewer get one.
-BEES = 0.05
+BEES = DECORATION_CHANCE["bee_nest"]
 
 # crown_fill thresholds per type (sparse below, dense above): about the 20th and 80th
 # percentiles of each type's own trees, so the words compare a tree with its kind.
@@ -80,9 +82,9 @@ def tall_birch(rng: random.Random, canvas: TreeCanvas) -> dict[str, Any]:
 
 @register("swamp_oak", "oak", biome="swamp")
 def swamp_oak(rng: random.Random, canvas: TreeCanvas) -> dict[str, Any]:
-    """Swamp oak: a wide radius-3 blob hung with vines (``LeaveVineDecorator(0.25)``)."""
+    """Swamp oak: a wide radius-3 blob, hung with vines (``LeaveVineDecorator(0.25)``) when ``wants`` them."""
     attrs = _blob_tree(rng, canvas, "swamp_oak", (5, 3, 0), radius=3)
-    if leaf_vines(canvas, rng, 0.25):
+    if wants(rng, "vines") and leaf_vines(canvas, rng, 0.25):
         attrs["decorations"].append("vines")
     _clip_below_ground(canvas)
     return attrs

@@ -164,13 +164,13 @@ def _mega(rng: random.Random, canvas: TreeCanvas, name: str, crown: tuple[int, i
     return {**_attrs(canvas, name, height, 2), "ground": "podzol", "crown_height": crown_height}
 
 
-@register("mega_spruce", "spruce", biome="old_growth_spruce_taiga", ground="podzol")
+@register("mega_spruce", "spruce", biome="old_growth_spruce_taiga", ground="podzol", size="big")
 def mega_spruce(rng: random.Random, canvas: TreeCanvas) -> dict[str, Any]:
     """Mega spruce: a 2x2 trunk of 13-29 logs with a long conical crown down most of it."""
     return _mega(rng, canvas, "mega_spruce", (13, 17))
 
 
-@register("mega_pine", "spruce", biome="old_growth_pine_taiga", ground="podzol")
+@register("mega_pine", "spruce", biome="old_growth_pine_taiga", ground="podzol", size="big")
 def mega_pine(rng: random.Random, canvas: TreeCanvas) -> dict[str, Any]:
     """Mega pine: a 2x2 trunk of 13-29 logs, mostly bare, with a short cone on top."""
     return _mega(rng, canvas, "mega_pine", (3, 7))

@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 from sapling.blocks import base_name
 from sapling.training.corpus.base import (
-    HORIZONTAL, OPPOSITE, Pos, TreeCanvas, beehive, clip_decorations, crown_fill, density_word,
-    drop_decaying_leaves, face_path, leaf_vines, leaves_row, register, trunk_height,
+    DECORATION_CHANCE, HORIZONTAL, OPPOSITE, Pos, TreeCanvas, beehive, clip_decorations, crown_fill,
+    density_word, drop_decaying_leaves, face_path, leaf_vines, leaves_row, register, trunk_height, wants,
 )
 
 # Crown fill (``crown_fill``) below / above which a tree reads "sparse" / "dense":
@@ -158,14 +158,17 @@ def dark_oak(rng: random.Random, canvas: TreeCanvas) -> dict[str, Any]:
 PALE_MOSS_CARPET = "minecraft:pale_moss_carpet[bottom=true,east=none,north=none,south=none,west=none]"
 
 
-def pale_moss(canvas: TreeCanvas, rng: random.Random, leaves_p: float = 0.15, trunk_p: float = 0.4, ground_p: float = 0.8) -> tuple[bool, bool]:
+def pale_moss(
+    canvas: TreeCanvas, rng: random.Random, leaves_p: float = 0.15, trunk_p: float = 0.4, ground_p: float = 0.8,
+    hanging: bool = True,
+) -> tuple[bool, bool]:
     """``PaleMossDecorator``: a pale moss ground patch, and hanging moss under logs and leaves.
 
     With ``ground_p`` the ground becomes pale moss blocks (the grower reports it as
-    its ground) with carpets on some cells beside the trunk base. Then each log
-    (chance ``trunk_p``) and each leaf (``leaves_p``) with air below grows a pale
-    hanging moss strand, one block more while the next is air and a coin says so,
-    ending in a tip. Returns (ground patch, hanging moss placed).
+    its ground) with carpets on some cells beside the trunk base. Then, with
+    ``hanging``, each log (chance ``trunk_p``) and each leaf (``leaves_p``) with air
+    below grows a pale hanging moss strand, one block more while the next is air and
+    a coin says so, ending in a tip. Returns (ground patch, hanging moss placed).
     """
     def air(p: Pos) -> bool:
         return p[1] >= 0 and canvas.is_air(p)  # y < 0 is the ground
@@ -185,23 +188,27 @@ def pale_moss(canvas: TreeCanvas, rng: random.Random, leaves_p: float = 0.15, tr
         for p in cells:
             if canvas.is_air(p) and rng.random() < 0.3:
                 canvas.set(p, PALE_MOSS_CARPET)
-    hanging = False
+    placed = False
     order = lambda p: (p[1], p[0], p[2])  # noqa: E731  (vanilla walks logs and leaves bottom-up)
-    for kind, chance in (("log", trunk_p), ("leaves", leaves_p)):
+    for kind, chance in (("log", trunk_p), ("leaves", leaves_p)) if hanging else ():
         for (x, y, z) in sorted(canvas.positions(kind), key=order):
             if rng.random() < chance and air((x, y - 1, z)):
                 hanger((x, y - 1, z))
-                hanging = True
-    return ground, hanging
+                placed = True
+    return ground, placed
 
 
 @register("pale_oak", "pale_oak", biome="pale_garden")
 def pale_oak(rng: random.Random, canvas: TreeCanvas) -> dict[str, Any]:
-    """``PALE_OAK``: the dark oak shape in pale oak wood, with pale moss (0.15 leaves, 0.4 trunk, 0.8 ground)."""
+    """``PALE_OAK``: the dark oak shape in pale oak wood, with pale moss (0.15 leaves, 0.4 trunk, 0.8 ground).
+
+    The moss hangs only from the pale oaks that ``wants`` it (``base.DECORATION_CHANCE``);
+    the ground patch keeps vanilla's chance and is not a decoration word.
+    """
     canvas.wood, canvas.leaf_block = "pale_oak", "pale_oak_leaves"
     height, limbs = _dark_oak_tree(canvas, rng)
-    ground, hanging = pale_moss(canvas, rng)
-    attrs = _attrs("pale_oak", canvas, height, 2, ["pale_moss"] if ground or hanging else [], limbs=limbs)
+    ground, hanging = pale_moss(canvas, rng, hanging=wants(rng, "hanging_moss"))
+    attrs = _attrs("pale_oak", canvas, height, 2, ["hanging_moss"] if hanging else [], limbs=limbs)
     if ground:
         attrs["ground"] = "pale_moss_block"
     return attrs
@@ -258,12 +265,12 @@ def _cherry_row_with_hanging(canvas: TreeCanvas, rng: random.Random, center: Pos
     return hung
 
 
-def _cherry_foliage(canvas: TreeCanvas, rng: random.Random, attach: Pos) -> list[Pos]:
+def cherry_foliage(canvas: TreeCanvas, rng: random.Random, attach: Pos, radius: int = 4) -> list[Pos]:
     """``CherryFoliagePlacer`` (radius 4, offset 0, height 5): a broad dome with hanging leaves below.
 
-    Returns the hanging leaves.
+    ``radius`` scales it (the big and huge cherries). Returns the hanging leaves.
     """
-    r = 4 - 1
+    r = radius - 1
     leaves_row(canvas, rng, attach, r - 2, 2, skip=cherry_skip)
     leaves_row(canvas, rng, attach, r - 1, 1, skip=cherry_skip)
     leaves_row(canvas, rng, attach, r, 0, skip=cherry_skip)
@@ -323,10 +330,13 @@ def cherry(rng: random.Random, canvas: TreeCanvas) -> dict[str, Any]:
         crowns.append(_cherry_branch(canvas, rng, height, OPPOSITE[direction], start2, start2 < logs - 1))
     hung = []
     for attach in crowns:
-        hung += _cherry_foliage(canvas, rng, attach)
+        hung += cherry_foliage(canvas, rng, attach)
     drop_decaying_leaves(canvas)
     hung = any(canvas.kind(p) == "leaves" for p in hung)
-    return _attrs("cherry", canvas, logs, 1, ["hanging_leaves"] if hung else [], branches=branches)
+    # Vanilla's cherry groves also grow CHERRY_BEES_005; here at the corpus's bee rate.
+    bees = beehive(canvas, rng, DECORATION_CHANCE["bee_nest"])
+    decorations = (["hanging_leaves"] if hung else []) + (["bee_nest"] if bees else [])
+    return _attrs("cherry", canvas, logs, 1, decorations, branches=branches)
 
 
 # --- mangrove ---
@@ -444,7 +454,8 @@ def _mangrove(canvas: TreeCanvas, rng: random.Random, trunk: tuple[int, int, int
     for attach in attachments:
         random_spread_foliage(canvas, rng, attach, 3, 2, 70, floor=ground + 1)
     drop_decaying_leaves(canvas)
-    leaf_vines(canvas, rng, 0.125)
+    if wants(rng, "vines"):  # vanilla: always; the corpus: base.DECORATION_CHANCE
+        leaf_vines(canvas, rng, 0.125)
     hanging_propagules(canvas, rng, 0.14, ground)
     beehive(canvas, rng, 0.01)
     clip_decorations(canvas, ground + 1)
@@ -486,7 +497,7 @@ def mangrove(rng: random.Random, canvas: TreeCanvas) -> dict[str, Any]:
     return {**attrs, "leaf_density": density_word(crown_fill(canvas), *DENSITY["mangrove"])}
 
 
-@register("tall_mangrove", "mangrove", biome="mangrove_swamp", ground="mud")
+@register("tall_mangrove", "mangrove", biome="mangrove_swamp", ground="mud", size="big")
 def tall_mangrove(rng: random.Random, canvas: TreeCanvas) -> dict[str, Any]:
     """``TALL_MANGROVE``: trunk 4+1+9, limbs of 1-6 steps, roots lifting it 3-7 blocks."""
     attrs = _mangrove(canvas, rng, (4, 1, 9), 6, (3, 7))

@@ -16,7 +16,7 @@ from typing import Any
 from sapling.training.corpus.base import (
     HORIZONTAL, Pos, TreeCanvas, blob_foliage, clip_decorations, crown_fill, density_word,
     drop_decaying_leaves, face_path, leaf_vines, leaves_row, register, straight_trunk, trunk_height,
-    trunk_vines,
+    trunk_vines, wants,
 )
 
 # Crown fill (``crown_fill``) below / above which a tree reads "sparse" / "dense":
@@ -87,14 +87,17 @@ def _vines(canvas: TreeCanvas, rng: random.Random, leaf_probability: float = 0.2
 
 @register("jungle", "jungle", biome="jungle")
 def jungle(rng: random.Random, canvas: TreeCanvas) -> dict[str, Any]:
-    """``JUNGLE_TREE``: straight trunk 4+8+0, blob foliage r2 h3, cocoa 0.2, trunk and leaf vines."""
+    """``JUNGLE_TREE``: straight trunk 4+8+0, blob foliage r2 h3, cocoa, trunk and leaf vines.
+
+    Vanilla's cocoa (0.2) and vines (always) come at the corpus's rates, ``base.DECORATION_CHANCE``.
+    """
     canvas.wood, canvas.leaf_block = "jungle", "jungle_leaves"
     height = trunk_height(rng, 4, 8, 0)
     blob_foliage(canvas, rng, straight_trunk(canvas, height), radius=2, height=3)
     decorations = []
-    if cocoa(canvas, rng, 0.2):
+    if wants(rng, "cocoa") and cocoa(canvas, rng, 1.0):
         decorations.append("cocoa")
-    if _vines(canvas, rng):
+    if wants(rng, "vines") and _vines(canvas, rng):
         decorations.append("vines")
     return _attrs("jungle", canvas, height, 1, decorations)
 
@@ -134,7 +137,7 @@ def _mega_jungle_foliage(canvas: TreeCanvas, rng: random.Random, attach: Pos, ra
         leaves_row(canvas, rng, attach, 2 + radius_offset + 1 - dy, dy, giant, mega_jungle_skip)
 
 
-@register("mega_jungle", "jungle", biome="jungle")
+@register("mega_jungle", "jungle", biome="jungle", size="big")
 def mega_jungle(rng: random.Random, canvas: TreeCanvas) -> dict[str, Any]:
     """``MEGA_JUNGLE_TREE``: ``MegaJungleTrunkPlacer`` 10+2+19, mega jungle foliage, trunk and leaf vines.
 
@@ -164,7 +167,9 @@ def mega_jungle(rng: random.Random, canvas: TreeCanvas) -> dict[str, Any]:
     for attach, radius_offset, giant in crowns:
         _mega_jungle_foliage(canvas, rng, attach, radius_offset, giant)
     drop_decaying_leaves(canvas)
-    decorations = ["vines"] if _vines(canvas, rng) else []
+    decorations = ["vines"] if wants(rng, "vines") and _vines(canvas, rng) else []
+    if wants(rng, "cocoa") and cocoa(canvas, rng, 1.0):
+        decorations.append("cocoa")
     return _attrs("mega_jungle", canvas, height, 2, decorations, branches=len(crowns) - 1)
 
 
