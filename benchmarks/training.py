@@ -22,6 +22,7 @@ from sapling.structure import SIZES
 from sapling.model.unet3d import Window
 from sapling.training.data import window_shape
 from sapling.training.module import TreeDiffusionModule
+from sapling.training.train import resolve_precision
 
 
 def main() -> None:
@@ -52,7 +53,8 @@ def main() -> None:
     batch = {"tokens": x0, "captions": ["oak tree", "tall birch tree"] * (bs // 2) + ["spruce"] * (bs % 2),
              "window": window}
     module.text_encoder  # load outside the timing
-    bf16 = cfg.training.precision.startswith("bf16")
+    precision = resolve_precision(cfg.training.precision, "cpu")
+    bf16 = precision.startswith("bf16")
 
     def step() -> float:
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
@@ -71,7 +73,7 @@ def main() -> None:
     params = sum(p.numel() for p in module.model.parameters())
     print(f"recipe {cfg.name}: {params / 1e6:.2f} M parameters, batch {bs}, size {args.size}"
           f"{' in windows of ' + 'x'.join(map(str, shape)) if shape != grid else ''}, "
-          f"precision {cfg.training.precision}, threads {torch.get_num_threads()}, {platform.processor() or platform.machine()}")
+          f"precision {precision}, threads {torch.get_num_threads()}, {platform.processor() or platform.machine()}")
     voxels = bs * shape[0] * shape[1] * shape[2]
     print(f"{1 / dt:.2f} steps/s  ({dt * 1000:.0f} ms/step, {bs / dt:.1f} trees/s, {voxels / dt / 1000:.0f} k voxels/s)")
 

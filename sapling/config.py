@@ -245,8 +245,9 @@ class TrainingConfig:
     text_drop_prob: float = 0.15
     # EMA decay of the weights used for sampling and shipped in checkpoints
     ema_decay: float = 0.999
-    # Lightning precision: bf16 autocast runs ~2.3x faster than fp32 on these CPUs and on GPUs
-    precision: str = "bf16-mixed"
+    # Lightning precision, or "auto": bf16 autocast where it pays (GPUs, CPUs with bf16 units: ~2.3x
+    # faster than fp32), fp32 elsewhere (on an AVX2-only CPU bf16 is emulated, many times slower)
+    precision: str = "auto"
     # Lightning accelerator: auto picks the GPU when there is one
     accelerator: str = "auto"
     # devices per node ("auto", a count, or a list as a string)

@@ -608,7 +608,8 @@ class _Translator:
                 raise ConfigError(f"{self.source}: {k} = {show(v)} is not a Lightning precision "
                                   "(16-mixed, bf16-mixed, 32-true, ...)")
             if value == "16-mixed" and accelerator == "cpu":
-                self.set(k, v, {"training.precision": "bf16-mixed"}, "fp16 autocast does not run on a CPU")
+                self.set(k, v, {"training.precision": "auto"},
+                         "fp16 autocast does not run on a CPU: bf16 where the CPU has bf16 units, else fp32")
             else:
                 self.set(k, v, {"training.precision": value}, "Lightning precision")
         self.map(self.one("hardware", "num_workers"), "data.num_workers", "DataLoader worker processes")

@@ -28,13 +28,16 @@ def test_recipes_say_only_what_differs(recipe):
     text = (RECIPES_DIR / recipe).read_text()
     import yaml
 
-    own = _leaves({k: v for k, v in yaml.safe_load(text).items() if k != "base"})
-    defaults = _leaves(config_to_dict(Config()))
+    raw = yaml.safe_load(text)
+    own = _leaves({k: v for k, v in raw.items() if k != "base"})
+    # What the recipe starts from: its base recipe, else the dataclass defaults.
+    start = config_from_dict(Config, read_recipe(RECIPES_DIR / raw["base"])[1]) if "base" in raw else Config()
+    defaults = _leaves(config_to_dict(start))
     allowed = USERS_KEYS if recipe == "config.yaml" else set()
     # The recipe's own values, read through the config (so 5e-5 and 0.00005 compare equal).
     full = _leaves(config_to_dict(config_from_dict(Config, read_recipe(RECIPES_DIR / recipe)[1])))
     same = sorted(k for k in own if k != "name" and full[k] == defaults[k] and k not in allowed)
-    assert not same, f"{recipe} repeats defaults: {same}"
+    assert not same, f"{recipe} repeats what it starts from: {same}"
 
 
 def test_a_recipe_starts_from_its_base_and_says_what_differs(tmp_path):
@@ -68,3 +71,17 @@ def test_bad_bases_are_clear_errors(tmp_path, files, match):
         (tmp_path / name).write_text(text)
     with pytest.raises(ConfigError, match=match):
         load_config(tmp_path / "a.yaml")
+
+
+def test_auto_precision_is_bf16_only_where_it_pays(monkeypatch):
+    import torch
+
+    from sapling.model import checkpoint
+    from sapling.training.train import resolve_precision
+
+    assert resolve_precision("32-true", "cpu") == "32-true"  # an explicit precision is kept
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(checkpoint, "_cpu_has_bf16_units", lambda: False)
+    assert resolve_precision("auto", "auto") == "32-true"  # AVX2 only: bf16 would be emulated
+    monkeypatch.setattr(checkpoint, "_cpu_has_bf16_units", lambda: True)
+    assert resolve_precision("auto", "cpu") == "bf16-mixed"

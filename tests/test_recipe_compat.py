@@ -231,7 +231,7 @@ training:
 def test_hardware_on_a_cpu(tmp_path):
     cfg, rows = translated(tmp_path, "hardware: {device: cpu, precision: 16, num_gpus: 1, num_workers: 0}\n")
     t = cfg.training
-    assert (t.accelerator, t.precision, cfg.data.num_workers) == ("cpu", "bf16-mixed", 0)
+    assert (t.accelerator, t.precision, cfg.data.num_workers) == ("cpu", "auto", 0)
     assert rows["hardware.num_gpus"] == "ignored | device is cpu"
     cfg, _ = translated(tmp_path, "hardware: {device: 'cuda:0', precision: bf16, num_gpus: 0}\n")
     assert (cfg.training.accelerator, cfg.training.devices, cfg.training.precision) == ("cpu", 1, "bf16-mixed")
@@ -381,7 +381,7 @@ def test_an_old_config_with_a_tiny_model_trains_on_its_schematics(tiny_data, tmp
     from sapling.training.train import config_from_checkpoint
 
     cfg = config_from_checkpoint(ckpt)
-    assert cfg.model.channel_mult == (1, 2) and cfg.training.precision == "bf16-mixed"  # fp16 has no CPU autocast
+    assert cfg.model.channel_mult == (1, 2) and cfg.training.precision == "auto"  # fp16 has no CPU autocast
     assert cfg.data.dataset is not None and cfg.data.dataset.parts[:2] == ("lightning_logs", "imported")
     table, _ = dry_run("--config", str(old), *tiny)
     assert "already imported" in table

@@ -96,7 +96,7 @@ def train(config: Config, resume: str | Path | None = None, root: str | Path = "
         num_nodes=t.num_nodes,
         # TreeDataModule shards its size-bucket batches over the DDP ranks itself.
         use_distributed_sampler=False,
-        precision=t.precision,
+        precision=resolve_precision(t.precision, t.accelerator),
         logger=logger,
         callbacks=callbacks,
         gradient_clip_val=t.grad_clip or None,
@@ -137,6 +137,19 @@ def _check_resume_vocab(path: Path, vocab: BlockVocab, config: Config) -> None:
             f"({vocab.content_hash[:12]}); resume with the data it was trained on, or start a new run "
             "from it with --init-from"
         )
+
+
+def resolve_precision(precision: str, accelerator: str) -> str:
+    """A recipe's ``training.precision`` as Lightning takes it: "auto" is bf16 autocast where it pays
+    (``bf16_pays``: a GPU that computes bf16, a CPU with bf16 units) and fp32 elsewhere."""
+    if precision != "auto":
+        return precision
+    from sapling.model.checkpoint import bf16_pays
+
+    gpu = accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available()
+    if gpu:
+        return "bf16-mixed" if torch.cuda.is_bf16_supported() else "32-true"
+    return "bf16-mixed" if bf16_pays(torch.device("cpu")) else "32-true"
 
 
 def _load_initial_weights(module: TreeDiffusionModule, config: Config, vocab: BlockVocab, path: Path) -> None:
