@@ -2,7 +2,11 @@
 
 ``!tree <prompt>`` grows a tree (``!tree big <prompt>`` / ``huge`` for a bigger grid, up
 to the bridge's limit), ``!tree undo`` removes the player's last tree, ``!tree cancel``
-stops the one growing, ``!tree help`` explains.
+stops the one growing, ``!tree help`` explains. Where the bridge offers them (``preview`` and
+``forest`` arguments: a bridge that cannot do them keeps reading those words as a prompt):
+``!tree preview <prompt>`` shows a tree as display entities, ``!tree accept`` / ``reroll`` /
+``cancel`` answer it, and ``!tree forest <count> [radius] <prompt>`` grows several trees around
+the player (the numbers read by ``forest.parse_forest_command``).
 """
 
 from __future__ import annotations
@@ -10,6 +14,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sapling.bridge.forest import (
+    MAX_FOREST_COUNT,
+    MAX_FOREST_RADIUS,
+    forest_help,
+    parse_forest_command,
+)
 from sapling.config import CHAT_MAX_SIZE, CHAT_TRIGGER, MAX_PROMPT_CHARS
 from sapling.errors import CommandError
 from sapling.structure import DEFAULT_SIZE, SIZES
@@ -17,6 +27,7 @@ from sapling.structure import DEFAULT_SIZE, SIZES
 SIZE_ORDER = tuple(SIZES)  # smallest first
 GRID_WIDTH = {name: x for name, (x, _, _) in SIZES.items()}
 ACTIONS = ("help", "undo", "cancel")
+PREVIEW_ACTIONS = ("accept", "reroll")  # answers to a preview (cancel removes one too)
 
 
 @dataclass(frozen=True)
@@ -29,11 +40,14 @@ class ChatMessage:
 
 @dataclass(frozen=True)
 class TreeCommand:
-    """What a ``!tree`` chat line asks for: ``kind`` is generate, undo, cancel or help."""
+    """What a ``!tree`` chat line asks for: ``kind`` is generate, undo, cancel or help; where the
+    bridge offers them also preview, accept, reroll and forest (``count`` trees within ``radius``)."""
 
     kind: str
     prompt: str = ""
     size: str = DEFAULT_SIZE
+    count: int = 0
+    radius: int = 0
 
 
 def check_size(max_size: str) -> str:
@@ -43,9 +57,10 @@ def check_size(max_size: str) -> str:
 
 
 def parse_command(text: str, trigger: str = CHAT_TRIGGER, max_size: str = CHAT_MAX_SIZE,
-                  max_prompt_chars: int = MAX_PROMPT_CHARS) -> TreeCommand | None:
+                  max_prompt_chars: int = MAX_PROMPT_CHARS, preview: bool = False, forest: bool = False,
+                  max_count: int = MAX_FOREST_COUNT, max_radius: int = MAX_FOREST_RADIUS) -> TreeCommand | None:
     """A chat text -> a TreeCommand, None when it is not for us; ``CommandError`` with the reason
-    (shown to the player) for a bad one."""
+    (shown to the player) for a bad one. ``preview``/``forest``: the bridge offers those commands."""
     words = text.strip().split()
     if not words or words[0].lower() != trigger.lower():
         return None
@@ -53,8 +68,18 @@ def parse_command(text: str, trigger: str = CHAT_TRIGGER, max_size: str = CHAT_M
     if not rest:
         raise CommandError(f"say what to grow: {trigger} <prompt>, or {trigger} help")
     head = rest[0].lower()
-    if len(rest) == 1 and head in ACTIONS:
+    if len(rest) == 1 and (head in ACTIONS or (preview and head in PREVIEW_ACTIONS)):
         return TreeCommand(head)
+    if forest:
+        found = parse_forest_command(text, trigger, max_count, max_radius, max_prompt_chars)
+        if found is not None:
+            return TreeCommand("forest", found.prompt, DEFAULT_SIZE, found.count, found.radius)
+    kind = "generate"
+    if preview and head == "preview":
+        if len(rest) == 1:
+            raise CommandError(f"say what to preview: {trigger} preview <prompt>")
+        kind, rest = "preview", rest[1:]
+        head = rest[0].lower()
     size = DEFAULT_SIZE
     if head in SIZE_ORDER and len(rest) > 1:
         size, rest = head, rest[1:]
@@ -63,14 +88,19 @@ def parse_command(text: str, trigger: str = CHAT_TRIGGER, max_size: str = CHAT_M
     prompt = " ".join(rest)
     if len(prompt) > max_prompt_chars:
         raise CommandError(f"the prompt is {len(prompt)} characters long; at most {max_prompt_chars} are accepted")
-    return TreeCommand("generate", prompt, size)
+    return TreeCommand(kind, prompt, size)
 
 
-def help_text(trigger: str = CHAT_TRIGGER, max_size: str = CHAT_MAX_SIZE, undo: bool = True) -> str:
+def help_text(trigger: str = CHAT_TRIGGER, max_size: str = CHAT_MAX_SIZE, undo: bool = True, preview: bool = False,
+              forest: bool = False, max_count: int = MAX_FOREST_COUNT, max_radius: int = MAX_FOREST_RADIUS) -> str:
+    """What ``!tree help`` says; ``preview``/``forest``: the bridge offers them."""
     sizes = " or ".join(SIZE_ORDER[1:SIZE_ORDER.index(max_size) + 1])
     bigger = f"; start with {sizes} for a bigger grid" if sizes else ""
     return (f"{trigger} <prompt> grows a tree in front of you (e.g. '{trigger} tall birch tree'{bigger}); "
             + (f"{trigger} undo removes your last tree; " if undo else "")
+            + (f"{trigger} preview <prompt> shows it first ('{trigger} accept' places it, '{trigger} reroll' shows "
+               f"another, '{trigger} cancel' removes it); " if preview else "")
+            + (f"{forest_help(trigger, max_count, max_radius)}; " if forest else "")
             + f"{trigger} cancel stops the one growing; {trigger} help shows this")
 
 

@@ -32,27 +32,111 @@ import re
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import ClientConnection, connect
 
-from sapling.bridge.commands import (ChatMessage, CommandError, TreeCommand, anchor_in_front, check_size,
-                                     help_text, parse_command, tree_distance)
-from sapling.bridge.identity import (CONFIRM_OBJECTIVE, NONCE_MAX, ONLINE_NAME, OnlinePlayer, Speaker, Unresolved,
-                                     allowed, check_policy, confirm_button, is_uuid, needs_confirmation,
-                                     parse_online_players, parse_score, resolve)
-from sapling.bridge.placement import (Block, Command, Journal, JournalEntry, PlacementError, plan_placement,
-                                      setblock_command, undo_command, undo_order)
-from sapling.bridge.rcon import MAX_COMMAND_BYTES, RconClient, RconConnectionLost, RconError
-from sapling.bridge.session import (LOST_CONNECTION, NOTHING_GROWING, Action, CancelRequest, Finish, Place, Remove,
-                                    Rules, Say, Status, Submit, Tone, TreeOutcome, TreeRequest, failed_text)
+from sapling.blocks import block_kind
+from sapling.bridge.commands import (
+    ChatMessage,
+    CommandError,
+    TreeCommand,
+    anchor_in_front,
+    check_size,
+    help_text,
+    parse_command,
+    tree_distance,
+)
+from sapling.bridge.forest import (
+    MAX_FOREST_COUNT,
+    MAX_FOREST_RADIUS,
+    ForestPlan,
+    ForestPlanner,
+    check_forest,
+    crown_radius_of,
+)
+from sapling.bridge.ground import (
+    Edition,
+    Ground,
+    GroundProbe,
+    Query,
+    java_passed,
+    replace_command,
+    space_queries,
+)
+from sapling.bridge.identity import (
+    CONFIRM_OBJECTIVE,
+    NONCE_MAX,
+    ONLINE_NAME,
+    OnlinePlayer,
+    Speaker,
+    Unresolved,
+    allowed,
+    check_policy,
+    confirm_button,
+    is_uuid,
+    needs_confirmation,
+    parse_online_players,
+    parse_score,
+    resolve,
+)
+from sapling.bridge.placement import (
+    Block,
+    Command,
+    Journal,
+    JournalEntry,
+    PlacementError,
+    check_anchor,
+    order_blocks,
+    plan_placement,
+    setblock_command,
+    to_world,
+    undo_command,
+    undo_order,
+)
+from sapling.bridge.preview import (
+    MAX_PREVIEW_ENTITIES,
+    PREVIEW_TIMEOUT_S,
+    Done,
+    PreviewOutcome,
+    PreviewPhase,
+    PreviewStatus,
+    Send,
+    TreePreview,
+    kill_all_command,
+    kill_command,
+)
+from sapling.bridge.rcon import (
+    MAX_COMMAND_BYTES,
+    RconClient,
+    RconConnectionLost,
+    RconError,
+)
+from sapling.bridge.session import (
+    LOST_CONNECTION,
+    NOTHING_GROWING,
+    Action,
+    CancelRequest,
+    Finish,
+    Place,
+    Remove,
+    Rules,
+    Say,
+    Status,
+    Submit,
+    Tone,
+    TreeOutcome,
+    TreeRequest,
+    failed_text,
+)
 from sapling.config import CHAT_MAX_SIZE, CHAT_TRIGGER
 from sapling.errors import BridgeError
-from sapling.server.protocol import DEFAULT_URL
+from sapling.server.protocol import DEFAULT_URL, assemble
 from sapling.structure import DEFAULT_SIZE
+from sapling.transform import check_transform, mirror_state, rotate_state
 
 log = logging.getLogger("sapling.bridge")
 
@@ -78,6 +162,10 @@ ECHO_ADVICE = ("the server echoes each block the bridge places to operators' cha
 # players can undo; blocks compare by their checked state; decorations go in as they stream.
 JAVA = Rules(trigger=CHAT_TRIGGER, journal=True, defer_decorations=False, cancel_stops_placing=False,
              retry_in_the_way=True, explain_server_errors=False)
+# Trees stand on the ground found under the target column (ground.GroundProbe); off: at the exact
+# anchor (flat creative builds: ``--no-ground``).
+PLACE_ON_GROUND = True
+SEED_LIMIT = 2 ** 31 - 1  # the protocol's largest seed (docs/protocol.md)
 
 
 def log_message(line: str) -> str | None:
@@ -254,6 +342,60 @@ class WorldEditor:
             removed += reply.startswith("Changed the block")
         return removed
 
+    # --- asking the world: the ground, the space a tree takes ---
+
+    def test(self, query: Query) -> bool:
+        """One yes/no block test (``ground.Query``); ``BridgeError`` for a reply that is no answer."""
+        return java_passed(self._query(query.command()))
+
+    def find_ground(self, anchor: tuple[int, int, int]) -> Ground:
+        """The surface under ``anchor``'s column (``ground.GroundProbe`` over RCON)."""
+        probe = GroundProbe(anchor, Edition.JAVA)
+        query = probe.next()
+        while query is not None:
+            query = probe.answer(self.test(query))
+        assert probe.result is not None
+        return probe.result
+
+    def is_free(self, blocks: Iterable[Block], above_y: int) -> bool:
+        """Whether every position of ``blocks`` from ``above_y`` up is air (stops at the first no)."""
+        return all(self.test(q) for q in space_queries(blocks, Edition.JAVA, above_y))
+
+    def place_on(self, blocks: Iterable[Block], ground: Ground | None = None, use_fill: bool = True) -> PlaceResult:
+        """``place`` on found ground: the tree's ground patch (its ground blocks under the trunk base)
+        and its blocks where plants stand (grass, snow layers) go in with ``ground.replace_command``,
+        which tests and places in one command (air or a replaceable plant only: no liquid, nothing
+        built, whatever changed since the probe); everything else into air only, as ``place``."""
+        blocks = list(blocks)
+        if ground is None or ground.base is None:
+            return self.place(blocks, use_fill)
+        base_y, plants = ground.base[1], set(ground.plants)
+        special = [b for b in blocks if (b.x, b.y, b.z) in plants or
+                   (b.y < base_y and block_kind(b.state) == "ground")]
+        chosen = set(special)
+        result = self.place([b for b in blocks if b not in chosen], use_fill)
+        for b in order_blocks(special):
+            while (reply := self._send(replace_command(b, Edition.JAVA))) is None:
+                if self._present(b):  # lost after it ran
+                    reply = "Changed the block"
+                    break
+            if reply.startswith("Changed the block"):
+                result.placed.append(b)
+            elif reply.strip() in ("", "Could not set the block"):
+                result.skipped += 1  # not air or a plant there (any more)
+            else:
+                raise BridgeError(f"the server refused a ground block: {reply.strip()[:120]}")
+        return result
+
+    def send_commands(self, commands: Iterable[str]) -> None:
+        """Preview commands (``summon``, ``kill``) in order; a ``summon`` the server refuses is a
+        ``BridgeError`` (a server older than Java 1.19.4 has no block displays)."""
+        for text in commands:
+            reply = self._query(text)
+            if text.startswith("summon ") and not reply.startswith("Summoned new"):
+                raise BridgeError(f"the server cannot show a preview (block displays need Java 1.19.4 or newer): "
+                                  f"{reply.strip()[:120]}")
+
     # --- talking to players, and what the server knows about them ---
 
     def _query(self, text: str) -> str:
@@ -333,24 +475,43 @@ def server_connection(url: str, token: str | None) -> ClientConnection:
         raise BridgeError(f"cannot reach the Sapling server at {url} ({exc}); is 'sapling serve' running?") from None
 
 
+def refused_text(reason: str) -> str:
+    return f"no place for a tree there: {reason}; nothing was done"
+
+
+def stand(editor: WorldEditor, anchor: tuple[int, int, int], ground: bool = PLACE_ON_GROUND) -> Ground:
+    """Where a tree aimed at ``anchor`` stands: the ground under its column, or (``ground`` off) the
+    anchor itself, taken as found (nothing is replaced there)."""
+    if ground:
+        return editor.find_ground(anchor)
+    anchor = check_anchor(anchor)
+    return Ground(anchor, anchor, anchor[1] - 1)
+
+
 def grow_tree(ws: ClientConnection, editor: WorldEditor, prompt: str, anchor: tuple[int, int, int], who: str,
               size: str = DEFAULT_SIZE, seed: int | None = None, request_id: str | None = None,
               say: Callable[[str, Tone], None] | None = None, poll: Callable[[], bool] | None = None,
-              rules: Rules = JAVA, uuid: str | None = None) -> TreeOutcome:
+              rules: Rules = JAVA, uuid: str | None = None, ground: bool = PLACE_ON_GROUND) -> TreeOutcome:
     """Ask for one tree (stream on), place it at ``anchor`` as it grows, reconcile with the final
     structure and journal what was placed: drives a ``session.TreeRequest`` over the server
-    connection and RCON. ``say(text, tone)`` gets the lines for the player while it grows (the
-    outcome's ``lines`` are the last ones). ``poll()`` is called between messages; returning True
-    cancels the request (blocks placed so far stay, journaled, so undo removes them). ``who`` and
-    ``uuid`` (the player's, when known) go into the journal entry."""
-    outcome = _grow(ws, editor, TreeRequest(prompt, size, who, seed, rules), anchor,
+    connection and RCON. With ``ground`` the trunk base goes on the ground under ``anchor``'s
+    column (``stand``), and a column without ground is refused (status refused, nothing sent to
+    the server, nothing placed). ``say(text, tone)`` gets the lines for the player while it grows
+    (the outcome's ``lines`` are the last ones). ``poll()`` is called between messages; returning
+    True cancels the request (blocks placed so far stay, journaled, so undo removes them). ``who``
+    and ``uuid`` (the player's, when known) go into the journal entry."""
+    site = stand(editor, anchor, ground)
+    if not site.found:
+        return TreeOutcome(Status.REFUSED, site.reason or "no ground", anchor=anchor,
+                           lines=(Say(refused_text(site.reason), Tone.RED),))
+    outcome = _grow(ws, editor, TreeRequest(prompt, size, who, seed, rules), site,
                     request_id or f"{who}-{int(time.time() * 1000)}", say, poll)
     if uuid is not None and outcome.entry is not None:
         outcome.entry.uuid = uuid.lower()
     return outcome
 
 
-def _grow(ws: ClientConnection, editor: WorldEditor, tree: TreeRequest, anchor: tuple[int, int, int],
+def _grow(ws: ClientConnection, editor: WorldEditor, tree: TreeRequest, site: Ground,
           request_id: str, say: Callable[[str, Tone], None] | None,
           poll: Callable[[], bool] | None) -> TreeOutcome:
     todo: deque[Action] = deque()
@@ -358,13 +519,13 @@ def _grow(ws: ClientConnection, editor: WorldEditor, tree: TreeRequest, anchor: 
     def carry_out(actions: list[Action]) -> TreeOutcome | None:
         todo.extend(actions)
         while todo:
-            outcome = _carry_out(todo.popleft(), tree, ws, editor, say, todo)
+            outcome = _carry_out(todo.popleft(), tree, ws, editor, say, todo, site)
             if outcome is not None:
                 return outcome
         return None
 
     try:
-        outcome = carry_out(tree.start(anchor, request_id))
+        outcome = carry_out(tree.start(site.base, request_id))
         while outcome is None:
             try:
                 msg = json.loads(ws.recv(timeout=0.2))
@@ -380,7 +541,8 @@ def _grow(ws: ClientConnection, editor: WorldEditor, tree: TreeRequest, anchor: 
 
 
 def _carry_out(action: Action, tree: TreeRequest, ws: ClientConnection, editor: WorldEditor,
-               say: Callable[[str, Tone], None] | None, todo: deque) -> TreeOutcome | None:
+               say: Callable[[str, Tone], None] | None, todo: deque, site: Ground | None = None
+               ) -> TreeOutcome | None:
     """One action of the state machine, through the server connection and RCON (synchronous: a
     placement's answer goes straight back to the machine)."""
     if isinstance(action, Submit):
@@ -388,7 +550,7 @@ def _carry_out(action: Action, tree: TreeRequest, ws: ClientConnection, editor: 
     elif isinstance(action, CancelRequest):
         ws.send(json.dumps({"type": "cancel", "id": tree.request_id}))
     elif isinstance(action, Place):
-        result = editor.place(action.blocks)
+        result = editor.place_on(action.blocks, site)
         todo.extend(tree.on_placed(result.placed, result.unclaimed))
     elif isinstance(action, Remove):
         todo.extend(tree.on_removed(action.blocks, editor.remove(action.blocks)))
@@ -398,6 +560,175 @@ def _carry_out(action: Action, tree: TreeRequest, ws: ClientConnection, editor: 
     elif isinstance(action, Finish):
         return action.outcome
     return None  # DropQueued: nothing waits here, every command is answered at once
+
+
+# --- a preview: display entities first, blocks on accept -------------------------------------------
+
+def new_seed() -> int:
+    return secrets.randbelow(SEED_LIMIT - MAX_FOREST_COUNT)  # room for a batch's seed + k, and rerolls
+
+
+def run_preview(ws: ClientConnection, editor: WorldEditor, preview: TreePreview, actions: list,
+                site: Ground, say: Callable[[str, Tone], None] | None = None) -> PreviewOutcome | None:
+    """Carry out a ``TreePreview``'s actions (and wait for its tree while it grows): returns None once
+    it is showing (waiting for accept, reroll or cancel), or its outcome when it ended. An accept's
+    blocks go in with ``place_on(site)``, as the tree would have."""
+    todo = deque(actions)
+    while True:
+        while todo:
+            action = todo.popleft()
+            if isinstance(action, Submit):
+                ws.send(json.dumps(action.request))
+            elif isinstance(action, CancelRequest):
+                ws.send(json.dumps({"type": "cancel", "id": preview.request_id}))
+            elif isinstance(action, Send):
+                try:
+                    editor.send_commands(action.commands)
+                except BridgeError:
+                    editor.send_commands([kill_command(preview.request_id)])  # what did appear goes
+                    preview.cancel(time.monotonic())
+                    raise
+            elif isinstance(action, Place):
+                result = editor.place_on(action.blocks, site)
+                todo.extend(preview.on_placed(result.placed, result.unclaimed))
+            elif isinstance(action, Say):
+                if say is not None:
+                    say(action.text, action.tone)
+            elif isinstance(action, Done):
+                return action.outcome
+        if preview.phase is not PreviewPhase.GROWING:
+            return None
+        try:
+            todo.extend(preview.on_reply(json.loads(ws.recv()), time.monotonic()))
+        except ConnectionClosed:
+            todo.extend(preview.connection_lost())
+
+
+def start_preview(ws: ClientConnection, editor: WorldEditor, prompt: str, anchor: tuple[int, int, int], who: str,
+                  size: str = DEFAULT_SIZE, seed: int | None = None, say: Callable[[str, Tone], None] | None = None,
+                  ground: bool = PLACE_ON_GROUND, trigger: str = CHAT_TRIGGER,
+                  timeout_s: float = PREVIEW_TIMEOUT_S, max_entities: int = MAX_PREVIEW_ENTITIES
+                  ) -> tuple[TreePreview, Ground, PreviewOutcome | None]:
+    """Show a tree at ``anchor`` (on the ground under it, see ``grow_tree``) as display entities.
+    Returns the preview, where it stands, and its outcome if it already ended (refused, failed);
+    answer it with ``run_preview(..., preview.accept(now) / reroll / cancel / tick)``."""
+    preview = TreePreview(prompt, new_seed() if seed is None else seed, size, who, trigger, True, timeout_s,
+                          max_entities)
+    site = stand(editor, anchor, ground)
+    if not site.found:
+        text = refused_text(site.reason)
+        preview.outcome = PreviewOutcome(PreviewStatus.FAILED, site.reason or "no ground", anchor=anchor,
+                                         lines=(Say(text, Tone.RED),))
+        preview.phase = PreviewPhase.FINISHED
+        return preview, site, preview.outcome
+    rid = f"preview-{secrets.token_hex(6)}"
+    return preview, site, run_preview(ws, editor, preview, preview.start(site.base, rid, time.monotonic()), site, say)
+
+
+def reroll_id() -> str:
+    return f"preview-{secrets.token_hex(6)}"
+
+
+# --- a forest: one batched request, a site on the ground for each tree ------------------------------
+
+@dataclass
+class ForestOutcome:
+    status: Status
+    message: str
+    plan: ForestPlan | None = None
+    entry: JournalEntry | None = None  # the whole forest: one undo
+    placed: int = 0
+    skipped: int = 0
+    lines: tuple[Say, ...] = ()
+
+
+def orient(blocks: Iterable[tuple[int, int, int, str]], rotation: int, mirror: str | None
+           ) -> list[tuple[int, int, int, str]]:
+    """Blocks relative to the trunk base, mirrored (``"x"``: x -> -x) then turned ``rotation`` degrees
+    clockwise seen from above (``(x, z) -> (-z, x)`` per quarter), states with them: the rules of
+    ``sapling.transform`` on the protocol's block lists."""
+    rotation, mirror = check_transform(rotation, mirror)
+    out = []
+    for x, y, z, state in blocks:
+        if mirror is not None:
+            x, z = (-x, z) if mirror == "x" else (x, -z)
+            state = mirror_state(state, mirror)
+        for _ in range(rotation // 90):
+            x, z = -z, x
+        out.append((x, y, z, rotate_state(state, rotation) if rotation else state))
+    return out
+
+
+def _samples(ws: ClientConnection, request: dict) -> dict[int, dict]:
+    """Send a generate request; its finished structures by sample (``BridgeError`` for an error reply)."""
+    ws.send(json.dumps(request))
+    parts: dict[int, list[dict]] = {}
+    while True:
+        msg = json.loads(ws.recv())
+        if msg.get("id") not in (request["id"], None):
+            continue
+        kind = msg.get("type")
+        if kind in ("structure", "structure_part"):
+            parts.setdefault(int(msg.get("sample", 0)), []).append(msg)
+        elif kind == "done":
+            return {k: assemble(v) for k, v in parts.items()}
+        elif kind == "error":
+            raise BridgeError(str(msg.get("message", msg.get("code", "generation failed"))))
+
+
+def grow_forest(ws: ClientConnection, editor: WorldEditor, prompt: str, centre: tuple[float, float, float],
+                count: int, radius: int, who: str, size: str = DEFAULT_SIZE, seed: int | None = None,
+                say: Callable[[str, Tone], None] | None = None, uuid: str | None = None,
+                ground: bool = PLACE_ON_GROUND, max_count: int = MAX_FOREST_COUNT,
+                max_radius: int = MAX_FOREST_RADIUS, trigger: str | None = CHAT_TRIGGER) -> ForestOutcome:
+    """``count`` different trees around ``centre`` (a player's feet) within ``radius``: one batched
+    generate request (``num_samples=count``), then ``forest.ForestPlanner`` proposes a site per tree
+    (spaced by crowns, a rotation and mirror each); each is probed for ground (with ``ground``) and
+    for free space above it, and refused sites throw again. Every tree's blocks go into ONE journal
+    entry: one undo removes the forest."""
+    count, radius = check_forest(count, radius, max_count, max_radius)
+    tell = say or (lambda text, tone: None)
+    seed = new_seed() if seed is None else seed
+    request = {"type": "generate", "id": f"forest-{secrets.token_hex(6)}", "prompt": prompt, "size": size,
+               "num_samples": count, "seed": seed, "stream": False}
+    tell(f"growing a forest of {count} '{prompt}'", Tone.GREEN)
+    try:
+        samples = _samples(ws, request)
+    except ConnectionClosed:
+        return ForestOutcome(Status.CONNECTION_LOST, LOST_CONNECTION, lines=(Say(LOST_CONNECTION, Tone.RED),))
+    except BridgeError as exc:
+        return ForestOutcome(Status.FAILED, str(exc), lines=(Say(failed_text(exc), Tone.RED),))
+    trees = [[(x, y, z, samples[k]["palette"][i]) for x, y, z, i in samples[k]["blocks"]] if k in samples else []
+             for k in range(count)]
+    planner = ForestPlanner(count, radius, centre, [crown_radius_of(t) for t in trees], seed,
+                            max_count=max_count, max_radius=max_radius)
+    feet_y = math.floor(centre[1] + 0.1)
+    placed: list[Block] = []
+    skipped = 0
+    site = planner.next_site()
+    while site is not None:
+        stood = stand(editor, site.anchor(feet_y), ground)
+        if not stood.found:
+            site = planner.reject(stood.reason or "no ground")
+            continue
+        blocks = to_world(orient(trees[site.index], site.rotation, site.mirror), stood.base)
+        if not blocks or not editor.is_free(blocks, stood.base[1] + 2):
+            site = planner.reject("something is in the way (another tree or a build)" if blocks else "an empty tree")
+            continue
+        result = editor.place_on(blocks, stood)
+        placed += result.placed
+        skipped += result.skipped
+        tell(f"tree {len(planner.plan.trees) + 1} of {count} placed ({len(result.placed)} blocks)", Tone.GRAY)
+        site = planner.accept(stood.base[1])
+    plan = planner.plan
+    anchor = (math.floor(centre[0]), feet_y, math.floor(centre[2]))
+    entry = JournalEntry(who, prompt, placed, anchor=anchor, uuid=uuid.lower() if uuid else None) if placed else None
+    lines = [Say(text, Tone.GREEN if i == 0 and plan.trees else Tone.YELLOW) for i, text in enumerate(plan.lines())]
+    if placed:
+        undo = f"; '{trigger} undo' removes the whole forest" if trigger else ""
+        lines.append(Say(f"{len(placed)} blocks placed{undo}"))
+    return ForestOutcome(Status.DONE if plan.trees else Status.REFUSED, f"{len(plan.trees)} of {count} trees",
+                         plan, entry, len(placed), skipped, tuple(lines))
 
 
 def undo_entries(editor: WorldEditor, journal: Journal, entries: list[JournalEntry]) -> int:
@@ -422,6 +753,20 @@ class BridgeSettings:
     poll_interval: float = 0.2
     confirm: str = "guarded"      # identity.CONFIRM_POLICIES: which requests wait for the player's click
     confirm_timeout: float = 60.0  # seconds a confirmation button stays valid
+    ground: bool = PLACE_ON_GROUND  # trees on the ground under the target (False: at the exact anchor)
+    preview_timeout: float = PREVIEW_TIMEOUT_S  # seconds an unanswered preview stays
+    preview_entities: int = MAX_PREVIEW_ENTITIES  # display entities one preview may summon
+    max_forest_count: int = MAX_FOREST_COUNT
+    max_forest_radius: int = MAX_FOREST_RADIUS
+
+
+@dataclass
+class _Shown:
+    """A player's preview (``TreePreview``) and where it stands."""
+
+    preview: TreePreview
+    site: Ground
+    player: OnlinePlayer
 
 
 @dataclass
@@ -446,6 +791,10 @@ class JavaBridge:
         check_policy(settings.confirm)
         if settings.confirm_timeout <= 0:
             raise BridgeError("the confirmation timeout must be > 0 seconds")
+        if settings.preview_timeout <= 0:
+            raise BridgeError("the preview timeout must be > 0 seconds")
+        check_forest(settings.max_forest_count, settings.max_forest_radius, settings.max_forest_count,
+                     settings.max_forest_radius)
         self.settings = settings
         self.editor = editor
         self.follower = follower
@@ -458,6 +807,8 @@ class JavaBridge:
         self._objective_ready = False
         self.echo_noticed = False
         self.last_outcome: TreeOutcome | None = None
+        self.last_forest: ForestOutcome | None = None
+        self._previews: dict[str, _Shown] = {}  # by UUID: one preview per player
 
     def _server(self) -> ClientConnection:
         if self._ws is None:
@@ -489,10 +840,15 @@ class JavaBridge:
         """Answer chat until ``stop()`` is true (checked every poll interval)."""
         log.info("following %s; trigger %r; server %s; confirm %s", self.follower.path, self.settings.trigger,
                  self.settings.server, self.settings.confirm)
+        try:  # no preview outlives a restart: the last run's go now
+            self.editor.send_commands([kill_all_command()])
+        except (BridgeError, RconError) as exc:
+            log.error("could not remove old previews: %s", exc)
         while not stop():
             for msg in self._messages():
                 self.handle(msg)
             self.check_confirmations()
+            self.check_previews()
             time.sleep(self.settings.poll_interval)
         if self._ws is not None:
             self._ws.close()
@@ -515,11 +871,16 @@ class JavaBridge:
             log.info("%r is %s (%s)", display, result.player.name, result.player.uuid)
         return result
 
+    def parse(self, text: str) -> TreeCommand | None:
+        s = self.settings
+        return parse_command(text, s.trigger, s.max_size, preview=True, forest=True, max_count=s.max_forest_count,
+                             max_radius=s.max_forest_radius)
+
     def handle(self, msg: ChatMessage) -> None:
         s = self.settings
         error: CommandError | None = None
         try:
-            cmd = parse_command(msg.text, s.trigger, s.max_size)
+            cmd = self.parse(msg.text)
         except CommandError as exc:
             cmd, error = None, exc
         if cmd is None and error is None:
@@ -533,14 +894,27 @@ class JavaBridge:
         elif not allowed(player, s.allow):
             self.editor.tell(player.uuid, "you are not allowed to grow trees here", Tone.RED)
         elif cmd.kind == "help":
-            self.editor.tell(player.uuid, help_text(s.trigger, s.max_size), Tone.YELLOW)
+            self.editor.tell(player.uuid, help_text(s.trigger, s.max_size, preview=True, forest=True,
+                                                    max_count=s.max_forest_count, max_radius=s.max_forest_radius),
+                             Tone.YELLOW)
+        elif cmd.kind in ("accept", "reroll"):
+            self._answer_preview(player, cmd.kind)
         elif cmd.kind == "cancel":
-            if self._proofs.pop(player.uuid, None) is not None:
+            if player.uuid in self._previews:
+                self._answer_preview(player, "cancel")
+            elif self._proofs.pop(player.uuid, None) is not None:
                 self.editor.tell(player.uuid, "cancelled: nothing was done", Tone.YELLOW)
             else:
                 self.editor.tell(player.uuid, NOTHING_GROWING, Tone.YELLOW)
         elif cmd.kind == "undo":
             self._undo(player)
+        elif cmd.kind == "preview":
+            self._guard(player, "generate", f"preview '{cmd.prompt}' in front of you",
+                        lambda: self._preview(player, cmd))
+        elif cmd.kind == "forest":
+            if not self._cooling(player):
+                self._guard(player, "generate", f"grow a forest of {cmd.count} '{cmd.prompt}' around you",
+                            lambda: None if self._cooling(player) else self._forest(player, cmd))
         else:
             self._generate(player, cmd)
 
@@ -619,12 +993,112 @@ class JavaBridge:
             self._guard(player, "generate", f"grow '{cmd.prompt}' in front of you",
                         lambda: None if self._cooling(player) else self._grow(player, cmd))
 
-    def _grow(self, player: OnlinePlayer, cmd: TreeCommand) -> None:
+    def _where(self, player: OnlinePlayer) -> tuple[tuple[float, float, float], float] | None:
         try:
-            pos, yaw = self.editor.player_position(player.uuid)
+            return self.editor.player_position(player.uuid)
         except (BridgeError, RconError) as exc:
             self.editor.tell(player.uuid, f"cannot find you: {exc}", Tone.RED)
+            return None
+
+    def _say_to(self, player: OnlinePlayer) -> Callable[[str, Tone], None]:
+        return lambda text, tone: self.editor.tell(player.uuid, text, tone)
+
+    # --- previews ---
+
+    def _preview(self, player: OnlinePlayer, cmd: TreeCommand) -> None:
+        if player.uuid in self._previews:  # one per player: the new one replaces it
+            self._answer_preview(player, "cancel", quiet=True)
+        where = self._where(player)
+        if where is None:
             return
+        anchor = anchor_in_front(where[0], where[1], tree_distance(cmd.size))
+        try:
+            preview, site, ended = start_preview(self._server(), self.editor, cmd.prompt, anchor, player.name,
+                                                 cmd.size, say=self._say_to(player), ground=self.settings.ground,
+                                                 trigger=self.settings.trigger,
+                                                 timeout_s=self.settings.preview_timeout,
+                                                 max_entities=self.settings.preview_entities)
+        except (BridgeError, PlacementError, RconError) as exc:
+            self.editor.tell(player.uuid, failed_text(exc), Tone.RED)
+            return
+        if ended is not None:
+            self._preview_ended(player, ended)
+        else:
+            self._previews[player.uuid] = _Shown(preview, site, player)
+
+    def _answer_preview(self, player: OnlinePlayer, answer: str, quiet: bool = False) -> None:
+        shown = self._previews.get(player.uuid)
+        if shown is None:
+            self.editor.tell(player.uuid, f"no preview of yours to {answer}: '{self.settings.trigger} preview "
+                                          "<prompt>' shows one", Tone.YELLOW)
+            return
+        p, now = shown.preview, time.monotonic()
+        actions = {"accept": lambda: p.accept(now), "reroll": lambda: p.reroll(reroll_id(), now),
+                   "cancel": lambda: p.cancel(now), "tick": lambda: p.tick(now)}[answer]()
+        self._drive_preview(shown, actions, quiet)
+
+    def _drive_preview(self, shown: _Shown, actions: list, quiet: bool = False) -> None:
+        player = shown.player
+        try:
+            ended = run_preview(self._server(), self.editor, shown.preview, actions, shown.site,
+                                None if quiet else self._say_to(player))
+        except (BridgeError, PlacementError, RconError) as exc:
+            self._previews.pop(player.uuid, None)
+            self.editor.tell(player.uuid, failed_text(exc), Tone.RED)
+            return
+        except ConnectionClosed:
+            self._ws = None
+            ended = shown.preview.connection_lost()[0].outcome if not shown.preview.finished else None
+        if ended is not None:
+            self._previews.pop(player.uuid, None)
+            if not quiet:
+                self._preview_ended(player, ended)
+
+    def _preview_ended(self, player: OnlinePlayer, outcome: PreviewOutcome) -> None:
+        if outcome.entry is not None:
+            outcome.entry.uuid = player.uuid.lower()
+            self.journal.record(outcome.entry)
+        log.info("preview for %s: %s (%s)", player.name, outcome.status, outcome.message)
+        for line in outcome.lines:
+            self.editor.tell(player.uuid, line.text, line.tone)
+
+    def check_previews(self) -> None:
+        """Remove the previews nobody answered in time."""
+        for key in list(self._previews):
+            self._answer_preview(self._previews[key].player, "tick")
+
+    # --- forests ---
+
+    def _forest(self, player: OnlinePlayer, cmd: TreeCommand) -> None:
+        where = self._where(player)
+        if where is None:
+            return
+        self._last_request[player.uuid] = time.monotonic()
+        s = self.settings
+        try:
+            outcome = grow_forest(self._server(), self.editor, cmd.prompt, where[0], cmd.count, cmd.radius,
+                                  player.name, cmd.size, say=self._say_to(player), uuid=player.uuid,
+                                  ground=s.ground, max_count=s.max_forest_count, max_radius=s.max_forest_radius,
+                                  trigger=s.trigger)
+        except (BridgeError, PlacementError, RconError, CommandError) as exc:
+            self.editor.tell(player.uuid, failed_text(exc), Tone.RED)
+            return
+        self.last_forest = outcome
+        if outcome.entry is not None:
+            self.journal.record(outcome.entry)
+        if outcome.status is Status.CONNECTION_LOST:
+            self._ws = None
+        log.info("forest for %s: %s (%s)", player.name, outcome.status, outcome.message)
+        for line in outcome.lines:
+            self.editor.tell(player.uuid, line.text, line.tone)
+
+    # --- one tree ---
+
+    def _grow(self, player: OnlinePlayer, cmd: TreeCommand) -> None:
+        where = self._where(player)
+        if where is None:
+            return
+        pos, yaw = where
         anchor = anchor_in_front(pos, yaw, tree_distance(cmd.size))
         self._last_request[player.uuid] = time.monotonic()
 
@@ -633,7 +1107,7 @@ class JavaBridge:
             cancel = False
             for msg in self._messages():
                 try:
-                    other = parse_command(msg.text, self.settings.trigger, self.settings.max_size)
+                    other = self.parse(msg.text)
                 except CommandError:
                     other = None
                 if other is None or other.kind not in ("cancel", "generate", "undo"):
@@ -656,7 +1130,8 @@ class JavaBridge:
         try:
             outcome = grow_tree(self._server(), self.editor, cmd.prompt, anchor, player.name, cmd.size,
                                 say=lambda text, tone: self.editor.tell(player.uuid, text, tone), poll=poll,
-                                rules=replace(JAVA, trigger=self.settings.trigger), uuid=player.uuid)
+                                rules=replace(JAVA, trigger=self.settings.trigger), uuid=player.uuid,
+                                ground=self.settings.ground)
         except (BridgeError, PlacementError, RconError) as exc:
             self.editor.tell(player.uuid, failed_text(exc), Tone.RED)
             return

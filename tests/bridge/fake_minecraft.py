@@ -8,9 +8,13 @@ gets ``Unknown request <hex>``; output is split into packets of 4096 characters.
 
 The command side interprets what the bridge sends, with vanilla 1.21's reply texts
 (messages of one command are joined without newlines, as ``RconConsoleSource`` does):
-``setblock``, ``fill``, ``execute if|unless block ... [run ...]``, ``data get entity``,
-``tellraw``, ``list [uuids]``, ``scoreboard objectives add``, ``scoreboard players
-enable|get``; anything else gets the "Unknown or incomplete command" error. Players have
+``setblock``, ``fill``, ``execute [in <dim>] (if|unless block X Y Z <block|#tag>)... [run ...]``
+(tags as ``sapling.bridge.ground.TAGS`` lists vanilla's), ``data get entity``, ``tellraw``,
+``list [uuids]``, ``scoreboard objectives add``, ``scoreboard players enable|get``, ``summon``
+of entities with an SNBT ``block_state`` and ``Tags`` (kept in ``entities``) and ``kill
+@e[type=...,tag=...]``; anything else gets the "Unknown or incomplete command" error. With
+``floor_y`` set, every block at or below it that the world does not name is grass (a flat world).
+Players have
 UUIDs (offline-mode ones unless given) and can be targeted by name or UUID. Blocks are
 canonical state strings (``sapling.blocks.canonical``); unlike vanilla the fake does not
 fill in default properties, so ``oak_log`` stays ``minecraft:oak_log``.
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 import struct
 import threading
@@ -40,6 +45,7 @@ import uuid as uuidlib
 from pathlib import Path
 
 from sapling.blocks import canonical, parse_state
+from sapling.bridge.ground import TAGS
 from sapling.errors import BlockError
 
 FILL_LIMIT = 32768  # vanilla's commandModificationBlockLimit default
@@ -48,6 +54,8 @@ AIRS = frozenset({"minecraft:air", "minecraft:cave_air", "minecraft:void_air"})
 INCOMPLETE = "Unknown or incomplete command, see below for error"
 INCORRECT = "Incorrect argument for command"
 NO_PLAYER = "No player was found"
+NO_ENTITY = "No entity was found"
+FLOOR = "minecraft:grass_block"
 
 
 def offline_uuid(name: str) -> str:
@@ -146,7 +154,9 @@ class FakeMinecraft:
 
     def __init__(self, password: str = "pw", drop_after: int | None = None, echo_log: Path | None = None):
         self.password = password
-        self.world: dict[tuple[int, int, int], str] = {}  # canonical states; missing = air
+        self.world: dict[tuple[int, int, int], str] = {}  # canonical states; missing = air (or the floor)
+        self.floor_y: int | None = None  # a flat grass world up to this y, under what ``world`` names
+        self.entities: list[dict] = []  # summoned: {"type", "pos", "block_state": canonical state, "tags"}
         self.players: dict[str, dict] = {}  # name -> {"pos": (x, y, z), "rotation": (yaw, pitch), "uuid": str}
         self.max_players = 20
         self.tellraws: list[tuple[str, object]] = []  # (recipient's name, component), one per recipient
@@ -173,7 +183,7 @@ class FakeMinecraft:
 
     # --- lifecycle and test controls ---
 
-    def start(self) -> "FakeMinecraft":
+    def start(self) -> FakeMinecraft:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._acceptor = threading.Thread(target=self._accept, name="fake-minecraft-accept", daemon=True)
@@ -191,7 +201,7 @@ class FakeMinecraft:
             self._listener = None
         self.drop_connections()
 
-    def __enter__(self) -> "FakeMinecraft":
+    def __enter__(self) -> FakeMinecraft:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -235,7 +245,14 @@ class FakeMinecraft:
             thread.join(timeout=5)
 
     def block(self, x: int, y: int, z: int) -> str:
-        return self.world.get((x, y, z), "minecraft:air")
+        if (x, y, z) in self.world:
+            return self.world[(x, y, z)]
+        return FLOOR if self.floor_y is not None and y <= self.floor_y else "minecraft:air"
+
+    def tagged(self, tag: str) -> list[dict]:
+        """The entities carrying ``tag``."""
+        with self.lock:
+            return [e for e in self.entities if tag in e["tags"]]
 
     # --- RCON ---
 
@@ -308,14 +325,14 @@ class FakeMinecraft:
 
     def execute(self, command: str) -> str:
         """Run one command against the world and return vanilla's reply text."""
-        command = command[1:] if command.startswith("/") else command
+        command = command.removeprefix("/")
         with self.lock:
             if command in self.replies:
                 return self.replies[command]
             args = _Args(command)
             handler = {"setblock": self._setblock, "fill": self._fill, "execute": self._execute,
                        "data": self._data, "tellraw": self._tellraw, "list": self._list,
-                       "scoreboard": self._scoreboard}.get(command.split(" ", 1)[0])
+                       "scoreboard": self._scoreboard, "summon": self._summon, "kill": self._kill}.get(command.split(" ", 1)[0])
             try:
                 if handler is None:
                     raise _Syntax(INCOMPLETE, command, 0)
@@ -326,7 +343,7 @@ class FakeMinecraft:
 
     def run_as(self, name: str, command: str) -> str:
         """Run ``command`` as the online player ``name`` (only ``trigger``); returns what they are told."""
-        command = command[1:] if command.startswith("/") else command
+        command = command.removeprefix("/")
         with self.lock:
             args = _Args(command)
             try:
@@ -345,10 +362,10 @@ class FakeMinecraft:
                 f.write(f"[{time.strftime('%H:%M:%S')}] [Server thread/INFO]: [{source}: {reply}]\n")
 
     def _put(self, pos: tuple[int, int, int], state: str) -> None:
-        if state in AIRS:
+        if state in AIRS and (self.floor_y is None or pos[1] > self.floor_y):
             self.world.pop(pos, None)
         else:
-            self.world[pos] = state
+            self.world[pos] = state  # air dug into the floor is named
 
     def _setblock(self, args: _Args) -> str:
         pos, state = args.position(), args.state()
@@ -388,21 +405,70 @@ class FakeMinecraft:
         self._echo("Rcon", f"Successfully filled {filled} block(s)")
         return f"Successfully filled {filled} block(s)"
 
-    def _execute(self, args: _Args) -> str:
-        condition = args.word()
-        if condition not in ("if", "unless") or args.word() != "block":
-            raise _Syntax(INCORRECT, args.command, args.start)
-        pos, pattern = args.position(), args.state()
-        name, props = parse_state(pattern)
+    def _matches(self, pos: tuple[int, int, int], pattern: str) -> bool:
         current_name, current_props = parse_state(self.block(*pos))
-        passed = name == current_name and all(current_props.get(k) == v for k, v in props.items())
-        passed = passed if condition == "if" else not passed
-        if args.done():
-            return "Test passed" if passed else "Test failed"
-        if args.word() != "run":
+        if pattern.startswith("#"):
+            namespace, tag = pattern[1:].split(":", 1)
+            if namespace != "minecraft" or tag not in TAGS:
+                raise _Syntax(f"Unknown block tag '{pattern[1:]}'")
+            return current_name.split(":", 1)[1] in TAGS[tag]
+        name, props = parse_state(canonical(pattern))
+        return name == current_name and all(current_props.get(k) == v for k, v in props.items())
+
+    def _execute(self, args: _Args) -> str:
+        passed, conditions = True, 0
+        while not args.done():
+            word = args.word()
+            if word == "in":
+                if args.word() not in ("minecraft:overworld", "minecraft:the_nether", "minecraft:the_end"):
+                    raise _Syntax("Unknown dimension", args.command, args.start)
+                continue
+            if word == "run":
+                if conditions == 0:
+                    raise _Syntax(INCORRECT, args.command, args.start)
+                # Java prints nothing when a condition stops an `execute ... run`.
+                return self.execute(args.rest()) if passed else ""
+            if word not in ("if", "unless") or args.word() != "block":
+                raise _Syntax(INCORRECT, args.command, args.start)
+            pos, pattern = args.position(), args.word()
+            try:
+                match = self._matches(pos, pattern)
+            except BlockError:
+                raise _Syntax(f"Unknown block type '{pattern}'", args.command, args.start) from None
+            passed = passed and (match if word == "if" else not match)
+            conditions += 1
+        if conditions == 0:
+            raise _Syntax(INCOMPLETE, args.command, len(args.command))
+        return "Test passed" if passed else "Test failed"
+
+    def _summon(self, args: _Args) -> str:
+        kind = args.word()
+        x, y, z = (float(args.word()) for _ in range(3))
+        nbt = "" if args.done() else args.rest()
+        m = re.search(r'block_state:\{Name:"([a-z0-9_:]+)"(?:,Properties:\{([^}]*)\})?\}', nbt)
+        state = None
+        if m:
+            props = dict(re.findall(r'([a-z0-9_]+):"([^"]*)"', m.group(2) or ""))
+            state = canonical(m.group(1) + ("[" + ",".join(f"{k}={v}" for k, v in props.items()) + "]"
+                                            if props else ""))
+        tags = re.search(r"Tags:\[([^\]]*)\]", nbt)
+        self.entities.append({"type": kind, "pos": (x, y, z), "block_state": state,
+                              "tags": re.findall(r'"([^"]+)"', tags.group(1)) if tags else []})
+        return f"Summoned new {kind.split(':')[-1].replace('_', ' ').title()}"
+
+    def _kill(self, args: _Args) -> str:
+        selector = args.word()
+        args.end()
+        m = re.fullmatch(r"@e\[(.*)\]", selector)
+        if not m:
             raise _Syntax(INCORRECT, args.command, args.start)
-        # Java prints nothing when a condition stops an `execute ... run`.
-        return self.execute(args.rest()) if passed else ""
+        want = dict(part.split("=", 1) for part in m.group(1).split(","))
+        dead = [e for e in self.entities if e["type"] == want.get("type", e["type"]) and
+                ("tag" not in want or want["tag"] in e["tags"])]
+        if not dead:
+            return NO_ENTITY
+        self.entities = [e for e in self.entities if not any(e is d for d in dead)]
+        return f"Killed {len(dead)} entities" if len(dead) > 1 else "Killed Block Display"
 
     def _data(self, args: _Args) -> str:
         if args.word() != "get" or args.word() != "entity":

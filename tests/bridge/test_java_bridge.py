@@ -6,12 +6,19 @@ import threading
 import time
 
 import pytest
+from fake_minecraft import click_commands  # tests/bridge is on sys.path
 from typer.testing import CliRunner
 
-from fake_minecraft import click_commands  # tests/bridge is on sys.path
 from sapling.bridge.identity import CONFIRM_OBJECTIVE
-from sapling.bridge.java import (ECHO_ADVICE, BridgeSettings, JavaBridge, LogFollower, WorldEditor, grow_tree,
-                                 server_connection)
+from sapling.bridge.java import (
+    ECHO_ADVICE,
+    BridgeSettings,
+    JavaBridge,
+    LogFollower,
+    WorldEditor,
+    grow_tree,
+    server_connection,
+)
 from sapling.bridge.placement import Journal, command_state, to_world
 from sapling.bridge.rcon import RconClient
 from sapling.cli import app
@@ -27,7 +34,8 @@ class Running:
     online and click the confirmation buttons they are sent (they asked); tests take that away
     to play an impostor."""
 
-    def __init__(self, server, mc, tmp_path, chat=CHAT, **settings):
+    def __init__(self, server, mc, tmp_path, chat=CHAT, floor=ANCHOR[1] - 1, **settings):
+        mc.floor_y = floor  # a flat grass world under the players' feet
         mc.add_player("Steve", (0.5, 64.0, 0.5), (0.0, 10.0))
         mc.add_player("Alex", (100.5, 70.0, 100.5), (90.0, 0.0))
         mc.clickers |= {"Steve", "Alex"}
@@ -75,13 +83,16 @@ def running(server, fake_minecraft, tmp_path):
     r.stop()
 
 
-def expected_world(structure, anchor):
-    # The bridge's commands name full states (every property explicit), so that is what the world holds.
+def expected_world(structure, anchor, floor=ANCHOR[1] - 1):
+    # The bridge's commands name full states (every property explicit), so that is what the world holds;
+    # the tree's ground patch finds the floor's grass there and leaves it.
     return {(b.x, b.y, b.z): command_state(b.state) for b in to_world(
-        [(x, y, z, structure["palette"][i]) for x, y, z, i in structure["blocks"]], anchor)}
+        [(x, y, z, structure["palette"][i]) for x, y, z, i in structure["blocks"]], anchor)
+        if floor is None or b.y > floor}
 
 
-def test_tree_grows_in_front_of_the_player_around_what_is_there(running):
+def test_tree_grows_in_front_of_the_player_around_what_is_there(server, fake_minecraft, tmp_path):
+    running = Running(server, fake_minecraft, tmp_path, ground=False)  # at the exact anchor, into what is there
     mc = running.mc
     in_the_way = {(0, 64, 10): "minecraft:stone", (1, 66, 11): "minecraft:glass", (-2, 63, 9): "minecraft:dirt"}
     mc.world.update(in_the_way)
@@ -105,6 +116,7 @@ def test_tree_grows_in_front_of_the_player_around_what_is_there(running):
     assert len(entry.blocks) == len(expected) - skipped
     assert f"{len(entry.blocks)} blocks placed" in done
     assert all(cmd.endswith(" keep") for cmd in mc.commands if cmd.startswith(("setblock", "fill")))
+    running.stop()
 
 
 def test_undo_removes_only_unchanged_blocks_of_the_players_last_tree(running):
@@ -237,7 +249,9 @@ def test_the_bridge_notices_its_command_echoes_once(server, fake_minecraft, tmp_
         assert r.log.read_text().count("[Rcon: ") > 1
         assert "broadcast-rcon-to-ops=false" in ECHO_ADVICE and "logAdminCommands false" in ECHO_ADVICE
         # It changed no setting: nothing but placement, tellraw and reading commands went out.
-        assert {c.split()[0] for c in mc.commands} <= {"setblock", "fill", "execute", "data", "tellraw", "list"}
+        # (kill: only the display entities tagged as its previews, at start)
+        assert {c.split()[0] for c in mc.commands} <= {"setblock", "fill", "execute", "data", "tellraw", "list",
+                                                       "kill"}
     finally:
         r.stop()
 
@@ -274,9 +288,9 @@ def test_dropping_rcon_in_mid_placement_loses_and_doubles_nothing(server, fake_m
     editor = WorldEditor(RconClient("127.0.0.1", mc.port, "pw", backoff=0.01))
     mc.drop_after_commands(5, execute=True)  # the 5th command runs but its reply is lost
     with server_connection(server.url, None) as ws:
-        outcome = grow_tree(ws, editor, "spruce tree", ANCHOR, "console", seed=3)
+        outcome = grow_tree(ws, editor, "spruce tree", ANCHOR, "console", seed=3, ground=False)
     assert outcome.status == "done"
-    expected = expected_world(outcome.structure, ANCHOR)
+    expected = expected_world(outcome.structure, ANCHOR, floor=None)
     assert mc.world == expected
     placed = [(b.x, b.y, b.z) for b in outcome.entry.blocks]
     assert len(placed) == len(set(placed)) == len(expected)  # each block journaled once
@@ -288,6 +302,7 @@ def test_place_and_undo_commands(server, fake_minecraft, tmp_path, monkeypatch):
     journal = tmp_path / "j.jsonl"
     runner = CliRunner()
     rcon = ["--rcon-port", str(fake_minecraft.port), "--journal", str(journal)]
+    fake_minecraft.floor_y = 69
     r = runner.invoke(app, ["place", "--server", server.url, "--prompt", "cherry tree", "--at", "5", "70", "5",
                             "--seed", "2", *rcon])
     assert r.exit_code == 0, r.output
