@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import json
 import math
+import random
 import re
 from pathlib import Path
 
@@ -185,6 +186,10 @@ QUERY = re.compile(r'^querytarget (@s|@a\[name="([^"]+)"\])$')
 TELLRAW = re.compile(r'^tellraw @a\[name="([^"]+)"\] (\{.*\})$')
 DIMENSION_IDS = {"overworld": 0, "nether": 1, "the_end": 2}
 LOADED = 64  # blocks (horizontally) around each player that the fake keeps loaded
+GROUND_Y = 63  # the fake's flat terrain: its top layer (players stand at y 64)
+# The terrain of each dimension: (top layer, below it).
+TERRAIN = {"overworld": ("grass_block", "dirt"), "nether": ("netherrack", "netherrack"),
+           "the_end": ("end_stone", "end_stone")}
 FACES = ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1))
 
 
@@ -217,7 +222,9 @@ class FakeBedrockGame:
     ``if|unless block x y z <block>`` (a test compares only the states it names, as the game's does;
     a failed one answers "Execute subcommand if block test failed.") and ``run <command>``,
     ``querytarget`` (``@s`` is the host, the player who connected), ``tellraw``. Commands run in the
-    host's dimension unless ``execute in`` says otherwise. A block turned to air sets ``update_bit``
+    host's dimension unless ``execute in`` says otherwise. Under the blocks of ``worlds`` lies a flat
+    terrain (``TERRAIN``) up to ``ground_y`` (None: none, the void); a terrain block turned to air is
+    written as ``"air"`` in ``worlds``. A block turned to air sets ``update_bit``
     on the leaves next to it, as the game marks leaves for a decay check when a neighbour changes
     (so a test naming ``update_bit=false`` would miss them). Positions further than ``LOADED`` blocks
     from every player in their dimension are not loaded: a command there fails with the same status
@@ -225,8 +232,9 @@ class FakeBedrockGame:
     """
 
     def __init__(self, url: str, player: str = "Steve", feet=(0.5, 64.0, 0.5), yaw: float = 0.0, limit: int = 100,
-                 world: dict | None = None, dimension: str = "overworld"):
+                 world: dict | None = None, dimension: str = "overworld", ground_y: int | None = GROUND_Y):
         self.url, self.player, self.limit = url, player, limit  # player: the host
+        self.ground_y = ground_y
         self.players: dict[str, dict] = {}
         self.add_player(player, feet, yaw, dimension)
         self.worlds: dict[str, dict[tuple[int, int, int], str]] = {d: {} for d in DIMENSION_IDS}
@@ -356,6 +364,16 @@ class FakeBedrockGame:
             raise _Refused(SYNTAX, f"Syntax error: Unexpected \"{rest[:20]}\"")
         return m.group(0), rest[m.end():].lstrip(" ")
 
+    def block_at(self, pos: tuple[int, int, int], dimension: str = "overworld") -> str:
+        """The block text at ``pos``: ``worlds``' own, else the terrain's, else air."""
+        here = self.worlds[dimension].get(pos)
+        if here is not None:
+            return here
+        if self.ground_y is not None and pos[1] <= self.ground_y:
+            top, below = TERRAIN[dimension]
+            return top if pos[1] == self.ground_y else below
+        return "air"
+
     def _loaded(self, pos: tuple[int, int, int], dimension: str) -> bool:
         return any(p["dimension"] == dimension and math.hypot(p["feet"][0] - pos[0], p["feet"][2] - pos[2]) <= LOADED
                    for p in self.players.values())
@@ -369,13 +387,16 @@ class FakeBedrockGame:
             raise _Refused(COULD_NOT_PLACE, "Cannot place block outside of the world")
         world = self.worlds[dimension]
         name, states = _parse_block(block)
-        if (mode == "keep" and pos in world) or (mode != "keep" and world.get(pos) == _spell(name, states)):
+        here = self.block_at(pos, dimension)
+        if (mode == "keep" and here != "air") or (mode != "keep" and here == _spell(name, states)):
             raise _Refused(COULD_NOT_PLACE, "The block couldn't be placed")
         if name == "air":
             world.pop(pos, None)
+            if self.block_at(pos, dimension) != "air":  # terrain under it: dug out
+                world[pos] = "air"
             for dx, dy, dz in FACES:  # the game asks the leaves around for a decay check
                 near = (pos[0] + dx, pos[1] + dy, pos[2] + dz)
-                if near in world:
+                if near in world and world[near] != "air":
                     n_name, n_states = _parse_block(world[near])
                     if "update_bit" in n_states:
                         world[near] = _spell(n_name, {**n_states, "update_bit": True})
@@ -401,8 +422,7 @@ class FakeBedrockGame:
                 if not self._loaded(pos, dimension):
                     raise _Refused(COULD_NOT_PLACE, "Cannot access blocks outside of the world")
                 name, states = _parse_block(block)
-                here = self.worlds[dimension].get(pos)
-                h_name, h_states = _parse_block(here) if here else ("air", {})
+                h_name, h_states = _parse_block(self.block_at(pos, dimension))
                 found = h_name == name and all(h_states.get(k) == v for k, v in states.items())
                 if found != (sub == "if"):
                     raise _Refused(COULD_NOT_PLACE, f"Execute subcommand {sub} block test failed.")
@@ -421,9 +441,13 @@ class FakeBedrockGame:
         return 0, details, {"details": details}
 
 
+# A block argument the game's parser takes: a name (digits too: light_block_0), then states.
+GAME_BLOCK = re.compile(rf"^[a-z0-9_]+( \[{_STATE}(,{_STATE})*\])?$")
+
+
 def _check_block(block: str) -> None:
     """What the game's command parser needs: a name, then JSON-like states in brackets."""
-    assert BEDROCK_BLOCK.match(block), block
+    assert GAME_BLOCK.match(block), block
 
 
 def _plain(world: dict) -> dict:
@@ -436,19 +460,26 @@ def _plain(world: dict) -> dict:
     return out
 
 
+def _occupied(pos, world, ground_y=GROUND_Y) -> bool:
+    """Whether the fake's block at ``pos`` (``world`` over its terrain) is not air."""
+    return world.get(pos, "air" if ground_y is None or pos[1] > ground_y else "terrain") != "air"
+
+
 def _expected(blocks, anchor, world):
-    """The world after a tree of protocol ``blocks`` is placed at ``anchor`` into ``world`` (air only)."""
+    """The world after a tree of protocol ``blocks`` is placed at ``anchor`` into ``world`` (air only,
+    the terrain under it counting as occupied)."""
     out = dict(world)
     for b in to_world(blocks, anchor):
-        out.setdefault((b.x, b.y, b.z), to_bedrock(b.state))
+        if not _occupied((b.x, b.y, b.z), world):
+            out.setdefault((b.x, b.y, b.z), to_bedrock(b.state))
     return out
 
 
 def _stones(anchor, radius=8, height=16):
-    """Scattered pre-existing blocks around the anchor: a player's builds that must survive."""
+    """Scattered pre-existing blocks around the anchor, none over it: a player's builds that must survive."""
     ax, ay, az = anchor
     return {(x, y, z): "stone" for x in range(ax - radius, ax + radius) for y in range(ay - 1, ay + height)
-            for z in range(az - radius, az + radius) if (x * 7 + y * 3 + z * 5) % 11 == 0}
+            for z in range(az - radius, az + radius) if (x * 7 + y * 3 + z * 5) % 11 == 0 and (x, z) != (ax, az)}
 
 
 # --- end to end: sapling serve at /bedrock -------------------------------------------------------------
@@ -485,7 +516,7 @@ def test_sapling_serve_grows_a_tree_in_a_bedrock_world_and_undoes_it(tiny_pipeli
                 assert any(m["type"] == "progress" for m in replies)
                 expected = _expected(truth, anchor, world)
                 assert _plain(game.world) == _plain(expected)
-                in_the_way = sum(1 for x, y, z, _ in truth if (x + 90, y + 64, z - 21) in world)
+                in_the_way = sum(1 for x, y, z, _ in truth if _occupied((x + 90, y + 64, z - 21), world))
                 assert in_the_way > 0  # some stones stood where the tree wanted blocks: they stayed
                 placed = len(truth) - in_the_way
                 assert f"done: {placed} blocks placed, {in_the_way} skipped" in done and "'!tree undo'" in done
@@ -559,7 +590,7 @@ class ScriptedServer:
         self.on_message(message)
 
 
-async def _session_server(scripted: ScriptedServer, sessions: list, journal=None):
+async def _session_server(scripted: ScriptedServer, sessions: list, journal=None, **options):
     async def handler(connection):
         outbox: asyncio.Queue = asyncio.Queue()
 
@@ -568,7 +599,7 @@ async def _session_server(scripted: ScriptedServer, sessions: list, journal=None
                 await connection.send(await outbox.get())
 
         writer = asyncio.create_task(write())
-        session = BedrockSession(outbox.put_nowait, scripted.submit, journal=journal)
+        session = BedrockSession(outbox.put_nowait, scripted.submit, journal=journal, **options)
         session.ended = asyncio.Event()
         sessions.append(session)
         try:
@@ -668,7 +699,9 @@ def test_one_tree_at_a_time_and_cancel_by_its_owner():
                 assert scripted.cancelled == 1 and len(scripted.requests) == 1
                 await game.wait_until(lambda: not sessions[0].busy)
                 assert sessions[0].results[-1].status == "cancelled"
-                # The session is free again; disconnecting mid-tree cancels the server request.
+                # The session is free again (the next tree goes beside the cancelled one, whose logs
+                # would be in its way); disconnecting mid-tree cancels the server request.
+                game.players["Steve"]["feet"] = (20.5, 64.0, 0.5)
                 scripted.submitted.clear()
                 await game.chat("!tree oak tree")
                 await asyncio.wait_for(scripted.submitted.wait(), TIMEOUT)
@@ -762,10 +795,10 @@ async def _say(game: FakeBedrockGame, player: str, text: str, expect: str) -> st
     return await game.wait_for_tell(expect, after=told)
 
 
-def _run_session(scenario, journal=None):
+def _run_session(scenario, journal=None, **options):
     async def main():
         scripted, sessions = ScriptedServer(), []
-        server = await _session_server(scripted, sessions, journal)
+        server = await _session_server(scripted, sessions, journal, **options)
         port = server.sockets[0].getsockname()[1]
         try:
             await scenario(f"ws://127.0.0.1:{port}/bedrock", scripted, sessions)
@@ -886,3 +919,138 @@ def test_without_a_journal_undo_is_off():
             assert game.world == _world_of(TREE)
 
     _run_session(scenario)
+
+
+# --- ground and forests ----------------------------------------------------------------------------
+
+PATCH = "minecraft:podzol"
+# TREE on a ground patch of its own: four blocks around the trunk, one layer under its base.
+GROUNDED = TREE + [(x, -1, z, PATCH) for x, z in ((1, 0), (-1, 0), (0, 1), (0, -1))]
+
+
+def test_a_tree_goes_on_the_ground_below_the_anchor_its_patch_only_into_open_places():
+    # The ground lies 4 below the player's feet (y 60); grass grows in the anchor's column, a pit and
+    # a plant lie where the patch wants blocks, and a player's stone.
+    world = {(0, 61, 10): "short_grass", (1, 60, 10): "air", (-1, 60, 10): "short_grass", (0, 60, 11): "stone"}
+
+    async def scenario(url, scripted, sessions):
+        async with FakeBedrockGame(url, world=world, ground_y=60) as game:
+            done = await _grow(game, scripted, blocks=GROUNDED)
+            base = (0, 61, 10)
+            tree = _world_of(TREE, base)
+            assert tree[base] == 'oak_log ["pillar_axis"="y"]'
+            assert game.world == {**world, **tree, (1, 60, 10): "podzol", (-1, 60, 10): "podzol"}
+            assert game.block_at((0, 60, 9)) == "grass_block"  # the terrain under the patch stays
+            assert f"done: {len(tree) + 2} blocks placed, 2 skipped" in done
+            probes = [c for c in game.commands if " if block " in c or " unless block " in c]
+            assert probes and all(c.startswith("execute in overworld ") for c in probes)
+            assert sessions[0].results[-1].anchor == base
+
+    _run_session(scenario, None)
+
+
+@pytest.mark.parametrize("column, reason", [
+    ({(0, 63, 10): "water", (0, 62, 10): "water"}, "no tree here: water at y 63: trees are not planted in water"),
+    ({(0, 63, 10): "oak_leaves"}, "no tree here: another tree is in the way (leaves or wood at y 63)"),
+    ({(0, 64, 10): "stonebrick"}, "no tree here: the block at y 64 is not natural ground"),
+])
+def test_no_ground_is_a_refusal_that_changes_nothing(column, reason):
+    async def scenario(url, scripted, sessions):
+        async with FakeBedrockGame(url, world=column) as game:
+            told = await _say(game, "Steve", "!tree oak tree", "no tree here")
+            assert reason in told
+            assert game.world == column and not scripted.requests
+            assert not [c for c in game.commands if "setblock" in c]
+            assert sessions[0].results[-1].status == "refused"
+        async with FakeBedrockGame(url, ground_y=None) as game:  # the void: no ground within the depth
+            assert "no ground within 24 blocks below" in await _say(game, "Steve", "!tree oak tree", "no tree here")
+            assert game.world == {}
+
+    _run_session(scenario, None)
+
+
+def _trunks(world) -> list[tuple[int, int, int]]:
+    """Trunk bases: logs with no log under them."""
+    return sorted(p for p, text in world.items()
+                  if text.startswith("oak_log") and not world.get((p[0], p[1] - 1, p[2]), "").startswith("oak_log"))
+
+
+def test_a_forest_grows_apart_on_the_ground_and_one_undo_removes_it(tmp_path):
+    journal = tmp_path / "j.jsonl"
+    # The ground lies 3 below the player's feet (a hollow); a pond covers half of it.
+    pond = {(x, 61, z): "water" for x in range(-11, 12) for z in range(-11, -1)}
+
+    async def scenario(url, scripted, sessions):
+        async with FakeBedrockGame(url, world=pond, ground_y=61) as game:
+            told = len(game.told)
+            await game.chat("!tree forest 3 10 oak tree")
+            await asyncio.wait_for(scripted.submitted.wait(), TIMEOUT)
+            request = scripted.requests[-1]
+            assert {k: request[k] for k in ("prompt", "num_samples", "stream")} == \
+                {"prompt": "oak tree", "num_samples": 3, "stream": False}
+            for k in range(3):
+                scripted.send(dict(_structure(request["id"], GROUNDED), sample=k))
+            scripted.finish(protocol.done(request["id"], 5))
+            done = await game.wait_for_tell("done:", after=told)
+            lines = game.told[told:]
+            assert any("growing a forest of 3 'oak tree'" in t for t in lines)
+            assert any("3 of 3 trees found a place" in t for t in lines)
+            assert sum("planted" in t for t in lines) == 3
+            trunks = _trunks(game.world)
+            assert len(trunks) == 3 and all(y == 62 for _, y, _ in trunks)  # each on the ground (y 61)
+            crown = math.hypot(1, 1)
+            for a, b in itertools.combinations(trunks, 2):
+                assert math.hypot(a[0] - b[0], a[2] - b[2]) >= 2 * crown + 1  # crowns apart
+            for x, _, z in trunks:
+                assert 2 <= math.hypot(x + 0.5 - 0.5, z + 0.5 - 0.5) <= 10.5
+                assert z >= -1  # never in the pond
+            pond_tests = [c for c in game.commands if re.search(r" block -?\d+ 61 -\d+ water", c)]
+            assert pond_tests  # sites in the pond were probed, and refused
+            ours = {p: t for p, t in game.world.items() if p not in pond}
+            assert len(ours) == 3 * len(GROUNDED) - 3 * 4  # the patches found the terrain there
+            assert f"done: {len(ours)} blocks placed in 3 trees; '!tree undo' removes the whole forest" in done
+            [entry] = Journal(journal_path(journal, "overworld")).entries()
+            assert entry.prompt == "forest of oak tree" and len(entry.blocks) == len(ours)
+            assert entry.anchor == (0, 64, 0)
+
+            removed = await _say(game, "Steve", "!tree undo", "removed your")
+            assert removed.endswith(f"removed your 'forest of oak tree' ({len(ours)} blocks)")
+            assert game.world == pond
+
+    _run_session(scenario, journal, rng=random.Random(3))
+
+
+def test_forest_limits_help_and_cancel():
+    async def scenario(url, scripted, sessions):
+        async with FakeBedrockGame(url) as game:
+            bad = await _say(game, "Steve", "!tree forest 17 oak", "tree count")
+            assert "the tree count must be a whole number from 1 to 16, got 17" in bad and not scripted.requests
+            assert "forest radius" in await _say(game, "Steve", "!tree forest 3 99 oak", "forest radius")
+            told = len(game.told)
+            await game.chat("!tree help")
+            line = await game.wait_for_tell("preview is not available on Bedrock", after=told)
+            assert "!tree forest <count> [radius] <prompt>" in line and "block_display" in line
+            # A cancel while the trees are generated: the request stops, nothing is placed.
+            await game.chat("!tree forest 2 oak")
+            await asyncio.wait_for(scripted.submitted.wait(), TIMEOUT)
+            assert "cancelled (0 blocks placed" in await _say(game, "Steve", "!tree cancel", "cancelled (")
+            assert scripted.cancelled == 1 and game.world == {}
+            await game.wait_until(lambda: not sessions[0].busy)
+            assert sessions[0].results[-1].status == "cancelled"
+
+    _run_session(scenario, None)
+
+
+def test_a_forest_asks_for_as_many_trees_as_a_request_may_hold_and_a_closer_undo():
+    from sapling.bridge.bedrock.session import UNDO_REACH, forest_limit, undo_reach
+    from sapling.bridge.placement import JournalEntry
+    from sapling.server.app import ServerSettings
+    from sapling.server.protocol import Limits
+
+    assert forest_limit(ServerSettings()) == 8 and forest_limit(ServerSettings(limits=Limits(max_samples=2))) == 2
+    tree = JournalEntry("Steve", "oak", [Block(3, 64, 4, LOG_Y)], anchor=(0, 64, 0))
+    forest = JournalEntry("Steve", "forest of oak", [Block(30, 70, 0, LOG_Y), Block(0, 64, 2, LOG_Y)], anchor=(0, 64, 0))
+    # A tree's blocks lie within 12 of its anchor; a forest's 30 out: its player stands 14 from the middle.
+    assert undo_reach(tree) == UNDO_REACH and undo_reach(forest) == 14
+    with pytest.raises(BedrockError, match="forest limits"):
+        BedrockSession(lambda text: None, lambda r, m: None, max_forest=0)

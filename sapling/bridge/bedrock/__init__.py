@@ -24,7 +24,8 @@ from ``to_bedrock``/``bedrock_test`` of checked vocabulary states and chat repli
 tree (or undo) at a time per session; ``!tree cancel`` stops a tree, ``!tree help`` explains.
 
 Modules: ``messages`` (packets, chat events, ``querytarget`` poses), ``queue`` (the command
-window and its back-off), ``blocks`` (Java -> Bedrock block states), ``session`` (the
+window and its back-off), ``blocks`` (Java -> Bedrock block states), ``terrain`` (the ground
+probe and the ground patch over the queue), ``forest`` (``!tree forest``), ``session`` (the
 connection, the endpoint ``sapling serve`` mounts); the tree request itself is the state
 machine both editions share, ``sapling.bridge.session``.
 """

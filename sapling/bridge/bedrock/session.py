@@ -15,6 +15,13 @@ placed; a player further than ``UNDO_REACH`` blocks from it is asked to come clo
 test in an unloaded chunk fails as for a changed block, so the undo would wrongly count as
 done). The blocks of an undo that the game did not answer for (or refused for another reason)
 are journaled again as a placement of their own, so that the next undo takes out exactly those.
+
+Every tree stands on the ground: before the request goes out, ``terrain.find_surface`` probes the
+column of the anchor (``execute in <dimension> if block``) and the trunk base goes on the first
+natural ground block; water, another tree, a build or no ground within ``PROBE_DEPTH`` is a
+refusal told to the player, with nothing changed. The tree's ground patch goes only where there
+is air or a replaceable plant. ``!tree forest <count> [radius] <prompt>`` grows several trees
+around the player (``forest.ForestRun``): one journal entry for all of them.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import asyncio
 import json
 import logging
 import math
+import random
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -30,14 +38,17 @@ from typing import Any, AsyncIterable, Callable
 
 from sapling.bridge.bedrock.blocks import to_bedrock
 from sapling.bridge.bedrock.messages import (DIMENSION_NAMES, GRAY, GREEN, PLAYER_NAME, RED, YELLOW, Pose, anchor_for,
-                                             chat_from_event, parse_packet, place_command, player_pose, rawtext,
+                                             chat_from_event, parse_packet, player_pose, rawtext,
                                              remove_command, subscribe_request, target)
+from sapling.bridge.bedrock.forest import ForestRun
 from sapling.bridge.bedrock.queue import BLOCK_IN_THE_WAY, MAX_AWAITING, NOT_SENT, CommandQueue, CommandResult
-from sapling.bridge.commands import (ChatMessage, CommandError, TreeCommand, check_size, help_text, parse_command,
-                                     tree_distance)
+from sapling.bridge.bedrock.terrain import Footing, find_surface, place_tree_blocks
+from sapling.bridge.commands import (GRID_WIDTH, ChatMessage, CommandError, TreeCommand, check_size, help_text,
+                                     parse_command, tree_distance)
+from sapling.bridge.forest import MAX_FOREST_COUNT, MAX_FOREST_RADIUS, ForestCommand, forest_help
 from sapling.bridge.placement import Block, Journal, JournalEntry, order_blocks, undo_order
 from sapling.bridge.session import (NOTHING_GROWING, Action, CancelRequest, DropQueued, Finish, Place, Remove, Rules,
-                                    Say, Status, Submit, TreeOutcome, TreeRequest, failed_text)
+                                    Say, Status, Submit, Tone, TreeOutcome, TreeRequest, failed_text)
 from sapling.config import CHAT_MAX_SIZE, CHAT_TRIGGER
 from sapling.errors import BedrockError, PlacementError
 
@@ -51,6 +62,15 @@ BEDROCK_JOURNAL = Path("sapling-bedrock-journal.jsonl")
 # blocks (at most 12 blocks out) then lie within the 4 chunks around a player that the game
 # keeps loaded at the smallest simulation distance.
 UNDO_REACH = 32
+# How far a tree's blocks reach from its base at most (half the widest grid), and so how far from a
+# player all of an undo's blocks may lie: a forest (its anchor the middle) asks a player to come
+# closer by as much as its blocks reach further.
+TREE_REACH = max(GRID_WIDTH.values()) // 2
+LOADED_REACH = UNDO_REACH + TREE_REACH
+# Said with help: what Java's bridge has that the game's websocket commands cannot do.
+NO_PREVIEW = ("preview is not available on Bedrock: it shows trees as display entities (block_display), "
+              "which Bedrock does not have")
+FOREST_SEEDS = 2**31 - 1 - MAX_FOREST_COUNT  # a forest's seed: sample k uses seed + k (docs/protocol.md)
 COLORS = {"green": GREEN, "yellow": YELLOW, "red": RED, "gray": GRAY}
 
 SubmitFn = Callable[[dict, Callable[[dict], None]], Callable[[], None]]
@@ -101,8 +121,28 @@ def undo_text(prompt: str, result: UndoResult, trigger: str) -> str:
     return f"removed your '{prompt}' ({result.removed} blocks{kept})"
 
 
-def too_far_text(prompt: str, anchor: tuple[int, int, int]) -> str:
-    return f"come within {UNDO_REACH} blocks of your '{prompt}' (at {anchor[0]} {anchor[1]} {anchor[2]}) to undo it"
+def undo_reach(entry: JournalEntry) -> int:
+    """How close (blocks) a player must stand to ``entry.anchor`` to undo it: ``UNDO_REACH``, less as
+    much as its blocks lie further than ``TREE_REACH`` from the anchor (a forest), at least 1."""
+    if entry.anchor is None:
+        return UNDO_REACH
+    ax, _, az = entry.anchor
+    extent = max((math.hypot(b.x - ax, b.z - az) for b in entry.blocks), default=0.0)
+    return max(1, min(UNDO_REACH, math.floor(LOADED_REACH - extent)))
+
+
+def too_far_text(prompt: str, anchor: tuple[int, int, int], within: int = UNDO_REACH) -> str:
+    return f"come within {within} blocks of your '{prompt}' (at {anchor[0]} {anchor[1]} {anchor[2]}) to undo it"
+
+
+def refused_text(reason: str) -> str:
+    return f"no tree here: {reason}"
+
+
+def bedrock_help(trigger: str, max_size: str, undo: bool, max_forest: int, max_radius: int) -> list[str]:
+    """``!tree help`` on Bedrock, one line per message (a message holds at most 500 characters)."""
+    return [help_text(trigger, max_size, undo=undo),
+            f"{forest_help(trigger, max_forest, max_radius)}; {NO_PREVIEW}"]
 
 
 def nothing_to_undo_text(dimension: str) -> str:
@@ -110,6 +150,7 @@ def nothing_to_undo_text(dimension: str) -> str:
 
 
 NO_JOURNAL = "undo is off here: this server keeps no journal"
+LOST_GAME = "the game disconnected"
 
 TreeResult = TreeOutcome  # the name this module used before the shared state machine
 
@@ -118,26 +159,34 @@ class _Placer:
     """One tree's ``Place`` and ``Remove`` actions as commands; each batch is reported once the game
     has answered all of it (or its unsent commands were dropped)."""
 
-    def __init__(self, commands: CommandQueue, dimension: str = "overworld", logger: logging.Logger = log):
+    def __init__(self, commands: CommandQueue, dimension: str = "overworld", logger: logging.Logger = log,
+                 footing: Footing | None = None):
         self.commands = commands
         self.dimension = dimension
         self.log = logger
+        self.footing = footing  # the ground found under the tree (its patch and lowest logs go in there)
         self.tag = object()  # marks this tree's commands, so a cancel can drop the unsent ones
         self._errors: set[str] = set()
 
     def place(self, blocks: tuple[Block, ...], report: Callable[[list[Block]], None]) -> None:
-        futures = [self.commands.run(place_command(b, self.dimension), tag=self.tag) for b in blocks]
+        task = asyncio.ensure_future(place_tree_blocks(self.commands, blocks, self.dimension, self.footing, self.tag))
 
-        def answered(results: list[CommandResult]) -> None:
-            for b, result in zip(blocks, results):
+        def answered(done: asyncio.Future) -> None:
+            if done.cancelled():
+                return
+            if done.exception() is not None:  # a block the game cannot spell: nothing of the batch was sent
+                self.log.error("could not place a batch of %d blocks: %s", len(blocks), done.exception())
+                report([])
+                return
+            for b, result in done.result():
                 if not result.ok and result.status not in (BLOCK_IN_THE_WAY, NOT_SENT) \
                         and result.message not in self._errors:
                     self._errors.add(result.message)  # an unexpected refusal (e.g. an old client): say it once
                     self.log.warning("the game refused setblock of %s: %s (%s)", to_bedrock(b.state), result.message,
                                      result.status)
-            report([b for b, result in zip(blocks, results) if result.ok])
+            report([b for b, result in done.result() if result.ok])
 
-        _when_answered(futures, answered)
+        task.add_done_callback(answered)
 
     def remove(self, blocks: tuple[Block, ...], report: Callable[[list[Block], int], None]) -> None:
         """Decorations first; a block is no longer ours once the game answered (removed, or a player changed it)."""
@@ -168,10 +217,18 @@ class BedrockSession:
 
     def __init__(self, send_text: Callable[[str], None], submit: SubmitFn, trigger: str = CHAT_TRIGGER,
                  max_size: str = CHAT_MAX_SIZE, max_awaiting: int = MAX_AWAITING, distance: int | None = None,
-                 logger: logging.Logger | None = None, journal: str | Path | None = None):
+                 logger: logging.Logger | None = None, journal: str | Path | None = None,
+                 max_forest: int = MAX_FOREST_COUNT, max_radius: int = MAX_FOREST_RADIUS,
+                 rng: random.Random | None = None):
         """``journal``: the undo journal's base file name (``journal_path`` per dimension); None
-        keeps none (no ``!tree undo``)."""
+        keeps none (no ``!tree undo``). ``max_forest``/``max_radius``: the largest ``!tree forest``
+        (trees, blocks around the player); ``rng`` draws each forest's seed."""
         check_size(max_size)
+        if not 1 <= max_forest <= MAX_FOREST_COUNT or not 1 <= max_radius <= MAX_FOREST_RADIUS:
+            raise BedrockError(f"forest limits must be 1-{MAX_FOREST_COUNT} trees and 1-{MAX_FOREST_RADIUS} blocks, "
+                               f"got {max_forest} and {max_radius}")
+        self.max_forest, self.max_radius = max_forest, max_radius
+        self.rng = rng or random.Random()
         self._send_text = send_text
         self._submit = submit
         self.trigger = trigger
@@ -186,6 +243,7 @@ class BedrockSession:
         self._cancel_server: Callable[[], None] | None = None
         self._tree: TreeRequest | None = None
         self._placer: _Placer | None = None
+        self._forest: ForestRun | None = None
         self._inbox: asyncio.Queue[Callable[[], list[Action]]] = asyncio.Queue()
         self._requests = 0
         self._closed = False
@@ -241,7 +299,8 @@ class BedrockSession:
     # --- chat ---
     def on_chat(self, chat: ChatMessage) -> None:
         try:
-            cmd = parse_command(chat.text, self.trigger, self.max_size)
+            cmd = parse_command(chat.text, self.trigger, self.max_size, forest=True, max_count=self.max_forest,
+                                max_radius=self.max_radius)
         except CommandError as exc:
             self.tell(chat.player, str(exc), RED)
             return
@@ -250,11 +309,22 @@ class BedrockSession:
         if not PLAYER_NAME.match(chat.player):
             self.log.warning("ignoring %s from a player name we cannot address: %.40r", self.trigger, chat.player)
             return
-        if cmd.kind == "help":
-            self.tell(chat.player, help_text(self.trigger, self.max_size, undo=self.journal is not None), YELLOW)
+        if cmd.kind == "forest":
+            if self.busy:
+                self.tell(chat.player, f"busy {self._doing}; try again when it is done", RED)
+            else:
+                self._owner, self._doing = chat.player, f"growing a forest for {chat.player}"
+                forest = ForestCommand(cmd.count, cmd.radius, cmd.prompt)
+                self._task = asyncio.get_running_loop().create_task(self._grow_forest(chat.player, forest))
+        elif cmd.kind == "help":
+            for line in bedrock_help(self.trigger, self.max_size, self.journal is not None, self.max_forest,
+                                     self.max_radius):
+                self.tell(chat.player, line, YELLOW)
         elif cmd.kind == "cancel":
             if self.busy and self._owner == chat.player and self._tree is not None:
                 self._act(self._tree.cancel())
+            elif self.busy and self._owner == chat.player and self._forest is not None:
+                self._forest.cancel()
             else:
                 self.tell(chat.player, NOTHING_GROWING, YELLOW)
         elif cmd.kind == "undo" and self.journal is None:
@@ -275,7 +345,7 @@ class BedrockSession:
         tree = self._tree
         try:
             result = await self._grow_tree(tree, player, cmd)
-        except (BedrockError, PlacementError) as exc:
+        except (CommandError, PlacementError) as exc:  # BedrockError, and the ground probe's BridgeError
             result = TreeOutcome(Status.FAILED, str(exc))
             self.tell(player, failed_text(exc), RED)
         except Exception as exc:  # noqa: BLE001  (a bug must not end the session silently)
@@ -300,7 +370,12 @@ class BedrockSession:
     async def _grow_tree(self, tree: TreeRequest, player: str, cmd: TreeCommand) -> TreeOutcome:
         pose = await self._locate(player)  # a cancel meanwhile ends the tree at start()
         anchor = anchor_for(pose, self.distance or tree_distance(cmd.size))
-        self._placer = _Placer(self.commands, pose.dimension, self.log)
+        ground = await find_surface(self.commands, anchor, pose.dimension)
+        if not ground.found:
+            self.tell(player, refused_text(ground.reason), RED)
+            return TreeOutcome(Status.REFUSED, ground.reason, anchor=anchor)
+        anchor = ground.base
+        self._placer = _Placer(self.commands, pose.dimension, self.log, Footing.of(ground))
         self._inbox = asyncio.Queue()
         if not tree.cancelled:
             self._requests += 1
@@ -339,6 +414,40 @@ class BedrockSession:
             self.tell(player, "could not write the undo journal (see the server log): undo will not find this tree",
                       RED)
 
+    # --- a forest ---
+    async def _grow_forest(self, player: str, cmd: ForestCommand) -> None:
+        run = None
+        try:
+            pose = await self._locate(player)
+            self._requests += 1
+            run = self._forest = ForestRun(cmd, player, pose, self.commands, self._submit,
+                                           partial(self.tell, player), f"bedrock-{self._requests}",
+                                           self.rng.randint(0, FOREST_SEEDS), self.trigger, self.journal is not None,
+                                           self.max_forest, self.max_radius, self.log)
+            result = await run.run()
+        except asyncio.CancelledError:  # the game left: what was planted stays undoable
+            if run is not None and run.placed and self.journal is not None:
+                self._record(run.failed(LOST_GAME).entry, run.pose.dimension, player)
+            raise
+        except (CommandError, PlacementError) as exc:
+            result = run.failed(exc) if run is not None else TreeOutcome(Status.FAILED, str(exc),
+                                                                         lines=(Say(failed_text(exc), Tone.RED),))
+        except Exception as exc:  # noqa: BLE001  (a bug must not end the session silently)
+            self.log.exception("bedrock forest for %s failed", player)
+            reason = f"{type(exc).__name__}: {exc}"
+            result = run.failed(reason) if run is not None else TreeOutcome(Status.FAILED, reason)
+            result.lines = (Say("failed: an internal error (see the server log)", Tone.RED),)
+        finally:
+            self._owner, self._forest = None, None
+            if run is not None:
+                run.abandon()  # leaving early (disconnect): the server request stops too
+        if result.entry is not None:
+            self._record(result.entry, run.pose.dimension, player)
+        for line in result.lines:
+            self.tell(player, line.text, COLORS[line.tone])
+        self.results.append(result)
+        self.log.info("bedrock forest for %s: %s (%s)", player, result.status, result.message)
+
     # --- undo ---
     async def _undo(self, player: str) -> None:
         try:
@@ -361,8 +470,9 @@ class BedrockSession:
         if not entries:
             return nothing_to_undo_text(pose.dimension), YELLOW
         entry = entries[0]
-        if reach(entry.anchor, pose.feet) > UNDO_REACH:
-            return too_far_text(entry.prompt, entry.anchor), YELLOW
+        within = undo_reach(entry)
+        if reach(entry.anchor, pose.feet) > within:
+            return too_far_text(entry.prompt, entry.anchor, within), YELLOW
         blocks = undo_order(entry.blocks)
         results = await asyncio.gather(*(self.commands.run(remove_command(b, pose.dimension)) for b in blocks))
         for result in {r.message: r for r in results if r.status not in (0, BLOCK_IN_THE_WAY, NOT_SENT)}.values():
@@ -381,7 +491,12 @@ async def bedrock_endpoint(connection: AsyncIterable[str | bytes], send_text: Ca
     connection, with the server's trigger word and size ceiling (``ServerSettings``) and the undo
     journal ``journal`` (None: none)."""
     await BedrockSession(send_text, submit, trigger=settings.bedrock_trigger, max_size=settings.bedrock_max_size,
-                         journal=journal).run(connection)
+                         journal=journal, max_forest=forest_limit(settings)).run(connection)
+
+
+def forest_limit(settings: Any) -> int:
+    """The largest ``!tree forest`` of a server: one batched request, so at most its ``max_samples``."""
+    return max(1, min(MAX_FOREST_COUNT, settings.limits.max_samples))
 
 
 def endpoints(journal: str | Path | None = BEDROCK_JOURNAL) -> dict[str, Callable]:
