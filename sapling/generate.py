@@ -16,6 +16,7 @@ from sapling.errors import GenerationError, ModelError
 from sapling.metrics import tree_metrics
 from sapling.schematic.files import DEFAULT_FORMAT, FORMATS
 from sapling.structure import DEFAULT_SIZE, Structure
+from sapling.transform import DEFAULT_MIRROR, DEFAULT_ROTATION, check_transform, transform
 
 DEFAULT_MODEL = Path(__file__).parent / "data" / "model" / "default.pt"
 
@@ -38,6 +39,7 @@ class SampleRow:
     removed: int  # blocks post-processing removed
     species_purity: float | None
     seconds: float
+    species: str | None = None  # the species the tree got (the species lock's choice)
 
 
 @dataclass
@@ -45,15 +47,19 @@ class GenerateResult:
     rows: list[SampleRow]
     preview: Path | None = None
     structures: list[Structure] = field(default_factory=list)
+    species_note: str = ""  # how the species was chosen, when the prompt does not name it plainly
 
     def table(self) -> str:
         """A fixed-width table, one line per tree, plus where the preview went."""
-        head = f"{'file':<44} {'blocks':>6} {'conn raw':>8} {'conn out':>8} {'removed':>7} {'purity':>6} {'time':>6}"
+        head = (f"{'file':<44} {'blocks':>6} {'conn raw':>8} {'conn out':>8} {'removed':>7} {'species':>8} "
+                f"{'purity':>6} {'time':>6}")
         lines = [head, "-" * len(head)]
         for r in self.rows:
             purity = "-" if r.species_purity is None else f"{r.species_purity:.2f}"
             lines.append(f"{str(r.path)[-44:]:<44} {r.blocks:>6} {r.connectivity:>8.3f} {r.connectivity_after:>8.3f} "
-                         f"{r.removed:>7} {purity:>6} {r.seconds:>5.2f}s")
+                         f"{r.removed:>7} {(r.species or '-'):>8} {purity:>6} {r.seconds:>5.2f}s")
+        if self.species_note:
+            lines.append(f"species: {self.species_note}")
         if self.preview is not None:
             lines.append(f"preview: {self.preview}")
         return "\n".join(lines)
@@ -106,14 +112,19 @@ def generate_trees(
     preview: bool = False,
     device: str = DEFAULT_DEVICE,
     pipeline=None,
+    rotate: int = DEFAULT_ROTATION,
+    mirror: str | None = DEFAULT_MIRROR,
 ) -> GenerateResult:
     """Generate ``num_samples`` trees for ``prompt`` and write them; see ``sapling generate --help``.
 
-    ``pipeline`` may be given to reuse a loaded model (tests, notebooks).
+    ``mirror`` then ``rotate`` (``sapling.transform``) turn each tree before it is written;
+    the metadata records them as ``transform``. ``pipeline`` may be given to reuse a loaded
+    model (tests, notebooks).
     """
     from sapling.schematic import write_structure
     from sapling.prompts import species_from_prompt
 
+    rotate, mirror = check_transform(rotate, mirror)
     paths, fmt = _output_paths(Path(out), fmt, prompt, seed, num_samples)
     if pipeline is None:
         # Validate cheap arguments before loading a model (and torch).
@@ -128,6 +139,10 @@ def generate_trees(
 
     structures = pipeline(prompt, size=size, num_samples=num_samples, steps=steps, guidance_scale=guidance_scale,
                           seed=seed, postprocess=postprocess)
+    if rotate != DEFAULT_ROTATION or mirror != DEFAULT_MIRROR:
+        structures = [transform(s, rotate, mirror) for s in structures]
+        for s in structures:
+            s.metadata["transform"] = {"rotate": rotate, "mirror": mirror}
     species = species_from_prompt(prompt)
     rows = []
     for path, s in zip(paths, structures):
@@ -138,7 +153,7 @@ def generate_trees(
                         path)
         rows.append(SampleRow(path, m.blocks, report.get("connectivity_before", m.connectivity), m.connectivity,
                               max(0, report.get("blocks_before", m.blocks) - m.blocks), m.species_purity,
-                              s.metadata.get("seconds", 0.0)))
+                              s.metadata.get("seconds", 0.0), (s.metadata.get("species") or {}).get("chosen")))
     png = None
     if preview:
         from sapling.render import save_preview
@@ -146,4 +161,16 @@ def generate_trees(
         png = save_preview(structures, paths[0].with_name(paths[0].stem.rsplit("-", 1)[0] + "-preview.png")
                            if num_samples > 1 else paths[0].with_suffix(".png"),
                            captions=[f"{p.name} · conn {r.connectivity:.2f}" for p, r in zip(paths, rows)])
-    return GenerateResult(rows, png, structures)
+    return GenerateResult(rows, png, structures, species_note(structures))
+
+
+def species_note(structures: list[Structure]) -> str:
+    """One line on how the trees' species was chosen, for a prompt that does not name it plainly
+    (another language, a biome, a look, or no known tree: "palm tree"); empty for "birch tree"."""
+    info = (structures[0].metadata.get("species") or {}) if structures else {}
+    if not info or info.get("plain"):
+        return ""
+    chosen = ", ".join(dict.fromkeys(str((s.metadata.get("species") or {}).get("chosen") or "-") for s in structures))
+    if info.get("by") == "prompt":
+        return f"{chosen} ({info.get('why')})"
+    return f"{chosen}, chosen by the model ({info.get('why')})"

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 import typer.main
 
+from sapling.bridge.forest import DEFAULT_FOREST_RADIUS, MAX_FOREST_COUNT, MAX_FOREST_RADIUS
+from sapling.bridge.identity import CONFIRM_POLICIES
+from sapling.bridge.preview import MAX_PREVIEW_ENTITIES, PREVIEW_TIMEOUT_S
 from sapling.bridge.java import BridgeSettings, grow_tree
 from sapling.cli import app
 from sapling.config import HOLDOUT, IMPORT_MIN_COUNT, POSTPROCESS_MODES
@@ -78,8 +81,18 @@ LIBRARY = {
     ("bridge java", "trigger"): BRIDGE.trigger,
     ("bridge java", "cooldown"): BRIDGE.cooldown,
     ("bridge java", "max_size"): BRIDGE.max_size,
+    ("bridge java", "confirm"): BRIDGE.confirm,
+    ("bridge java", "confirm_timeout"): BRIDGE.confirm_timeout,
     ("place", "server"): BRIDGE.server,
     ("place", "size"): signature_defaults(grow_tree)["size"],
+    ("place", "ground"): signature_defaults(grow_tree)["ground"],
+    ("place", "radius"): DEFAULT_FOREST_RADIUS,
+    ("bridge java", "ground"): BRIDGE.ground,
+    ("bridge java", "preview_timeout"): PREVIEW_TIMEOUT_S,
+    ("bridge java", "preview_entities"): MAX_PREVIEW_ENTITIES,
+    ("place", "preview_entities"): MAX_PREVIEW_ENTITIES,
+    ("bridge java", "max_forest_count"): MAX_FOREST_COUNT,
+    ("bridge java", "max_forest_radius"): MAX_FOREST_RADIUS,
 }
 # Defaults no library function takes: the CLI's own, declared once in sapling/cli/.
 CLI_OWN = {
@@ -105,6 +118,7 @@ CHOICES = {
     ("serve", "bedrock_max_size"): SIZES,
     ("serve", "log_level"): LOG_LEVELS,
     ("bridge java", "max_size"): SIZES,
+    ("bridge java", "confirm"): CONFIRM_POLICIES,
     ("bridge java", "log_level"): LOG_LEVELS,
     ("place", "size"): SIZES,
     ("info", "file"): FORMATS,

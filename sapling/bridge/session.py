@@ -104,7 +104,9 @@ def done_text(placed: int, skipped: int, trigger: str | None = None, species: di
     structure message's ``species`` field, named when the prompt did not name it plainly ("palm tree")."""
     extra = f", {skipped} skipped (something was in the way)" if skipped else ""
     chosen = (species or {}).get("chosen")
-    kind = f", a {chosen.replace('_', ' ')} tree" if chosen and not (species or {}).get("plain", True) else ""
+    name = str(chosen or "").replace("_", " ")
+    kind = f", {'an' if name[:1] in 'aeiou' else 'a'} {name} tree" if chosen and not (species or {}).get("plain", True) \
+        else ""
     undo = f"; '{trigger} undo' removes it" if trigger else ""
     return f"done: {placed_text(placed)}{kind}{extra}{undo}"
 

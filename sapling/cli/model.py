@@ -15,6 +15,7 @@ from sapling.generate import generate_trees
 from sapling.schematic import DEFAULT_FORMAT, FORMATS
 from sapling.structure import SIZES
 from sapling.training.evaluate import evaluate as evaluate_checkpoint
+from sapling.transform import MIRRORS, ROTATIONS
 
 GENERATE = defaults(generate_trees)
 EVALUATE = defaults(evaluate_checkpoint)
@@ -105,6 +106,11 @@ def generate(
     = GENERATE["out"],
     preview: Annotated[bool, typer.Option("--preview", help="Also write a PNG preview grid.")] = GENERATE["preview"],
     device: Device = GENERATE["device"],
+    rotate: Annotated[int, typer.Option(
+        "--rotate", help=f"Turn each tree {one_of(map(str, ROTATIONS))} degrees, clockwise seen from above.")]
+    = GENERATE["rotate"],
+    mirror: Annotated[Optional[str], typer.Option(
+        "--mirror", help=f"Mirror each tree along {one_of(MIRRORS)} (before turning it).")] = GENERATE["mirror"],
 ) -> None:
     """Generate trees from a text prompt and write them as schematic files."""
     if checkpoint is not None:
@@ -112,7 +118,7 @@ def generate(
     result = generate_trees(
         prompt=prompt, checkpoint=checkpoint, size=size, num_samples=num_samples, steps=sampling_steps,
         guidance_scale=guidance_scale, seed=seed, postprocess=postprocess, fmt=fmt, out=out,
-        preview=preview, device=device,
+        preview=preview, device=device, rotate=rotate, mirror=mirror,
     )
     typer.echo(result.table())
 

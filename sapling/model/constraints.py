@@ -1,6 +1,7 @@
 """What the sampler may draw: pure functions over logits and token grids, for any vocabulary.
 
-* ``species_lock``: per tree, one log species, one leaf species and one ground block;
+* ``species_lock``: per tree, one log species, one leaf species and one ground block (the
+  prompt's species where its ``SpeciesPrior`` is clear);
 * ``pick_anchors``: the trunk voxel the connected sampler grows from;
 * ``disconnected``: newly fixed blocks that do not touch the anchored structure;
 * ``repair_mask``: what ``repair`` re-predicts (stray parts plus an air shell).
@@ -11,12 +12,14 @@ They decide; ``TreePipeline`` applies (fixes tokens, re-masks). Shapes: logits
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 
 import numpy as np
 import torch
 
-from sapling.blocks import KIND_ID, BlockVocab
+from sapling.blocks import KIND_ID, WOOD_SPECIES, BlockVocab
 from sapling.structure import Structure
 
 Anchor = tuple[int, int, int]
@@ -31,17 +34,36 @@ def _kinds_and_species(vocab: BlockVocab) -> tuple[torch.Tensor, torch.Tensor, i
     return kinds, species, len(names)
 
 
-def species_lock(logits: torch.Tensor, vocab: BlockVocab) -> torch.Tensor:
-    """(B, V, X, Y, Z) logits -> (B, V) bool: the blocks a tree may still use.
+@dataclass(frozen=True)
+class SpeciesLock:
+    """``allowed`` (B, V) bool: the blocks each tree may still use; ``species`` per tree: the species
+    the lock chose (the leaf species, else the log species; None for a vocabulary without either)."""
+
+    allowed: torch.Tensor
+    species: list[str | None]
+
+
+def _wood_of(species: str) -> str:
+    """The log species of a tree species: azalea trees grow on oak logs."""
+    return species if species in WOOD_SPECIES else "oak"
+
+
+def species_lock(logits: torch.Tensor, vocab: BlockVocab,
+                 candidates: Sequence[Sequence[str] | None] | None = None) -> SpeciesLock:
+    """(B, V, X, Y, Z) logits -> the blocks each tree may still use, and the species chosen.
 
     Per tree, the species with the largest expected number of logs (and, separately,
     of leaves: azalea trees grow azalea leaves on oak logs) and the most expected
     ground block win; blocks of other species and other ground blocks are ruled
     out, as are species decorations (cocoa, propagules, pale moss) of neither species.
+    ``candidates`` (one entry per tree, from the prompt's ``SpeciesPrior``) narrows the choice:
+    a tree whose prompt is clear gets its species whatever the model expects; None (or
+    candidates the vocabulary has no blocks of) leaves the choice to the model.
     A vocabulary without log (or leaf) species locks nothing for that kind; one
     without ground blocks leaves the rest alone: the lock works with any vocabulary.
     """
     kind, species, n_species = (t.to(logits.device) if torch.is_tensor(t) else t for t in _kinds_and_species(vocab))
+    names = _species_names(vocab)
     expected = torch.softmax(logits.float(), dim=1).flatten(2).sum(dim=2)  # (B, V)
     b, v = expected.shape
     allowed = torch.ones(b, v, dtype=torch.bool, device=logits.device)
@@ -53,6 +75,11 @@ def species_lock(logits: torch.Tensor, vocab: BlockVocab) -> torch.Tensor:
             continue
         per_species = torch.zeros(b, n_species, device=logits.device)
         per_species.index_add_(1, species[ids], expected[:, ids])
+        present = torch.zeros(n_species, dtype=torch.bool, device=logits.device)
+        present[species[ids].unique()] = True
+        per_species = per_species.masked_fill(~present[None, :], -1.0)  # a species without such blocks never wins
+        if candidates is not None:
+            per_species = per_species.masked_fill(~_candidate_mask(candidates, names, k, present, b), -1.0)
         best = per_species.argmax(dim=1)  # (B,)
         chosen.append(best)
         allowed &= ~(ids[None, :] & (species[None, :] != best[:, None]))
@@ -63,7 +90,28 @@ def species_lock(logits: torch.Tensor, vocab: BlockVocab) -> torch.Tensor:
     if ground.any():
         best_ground = torch.where(ground[None, :], expected, torch.full_like(expected, -1.0)).argmax(dim=1)
         allowed &= ~(ground[None, :] & (torch.arange(v, device=logits.device)[None, :] != best_ground[:, None]))
-    return allowed
+    tree_species = [names[int(leaf)] if int(leaf) >= 0 else names[int(log)] if int(log) >= 0 else None
+                    for log, leaf in zip(chosen[0].tolist(), chosen[1].tolist())]
+    return SpeciesLock(allowed, tree_species)
+
+
+@lru_cache(maxsize=16)
+def _species_names(vocab: BlockVocab) -> tuple[str, ...]:
+    return tuple(sorted({s for s in vocab.species if s is not None}))
+
+
+def _candidate_mask(candidates: Sequence[Sequence[str] | None], names: tuple[str, ...], kind: str,
+                    present: torch.Tensor, batch: int) -> torch.Tensor:
+    """(B, S) bool: the species a tree may choose for ``kind`` blocks (all where nothing narrows it)."""
+    mask = torch.ones(batch, len(names), dtype=torch.bool, device=present.device)
+    for i, cand in enumerate(candidates):
+        if not cand:
+            continue
+        wanted = {_wood_of(c) for c in cand} if kind == "log" else set(cand)
+        row = torch.tensor([n in wanted for n in names], dtype=torch.bool, device=present.device)
+        if (row & present).any():  # candidates this vocabulary cannot build leave the model free
+            mask[i] = row
+    return mask
 
 
 def pick_anchors(logits: torch.Tensor, vocab: BlockVocab) -> list[tuple[Anchor, int] | None]:
@@ -127,4 +175,4 @@ def repair_mask(grids: np.ndarray, vocab: BlockVocab) -> tuple[np.ndarray, list[
     return remask, anchors
 
 
-__all__ = ["Anchor", "disconnected", "pick_anchors", "repair_mask", "species_lock"]
+__all__ = ["Anchor", "SpeciesLock", "disconnected", "pick_anchors", "repair_mask", "species_lock"]

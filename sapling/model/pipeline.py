@@ -31,6 +31,7 @@ from sapling.model.checkpoint import Checkpoint, bf16_pays, load_network, resolv
 from sapling.model.schedule import MaskSchedule, masked_fraction
 from sapling.model.text import TextEncoder
 from sapling.model.unet3d import UNet3D
+from sapling.prompts import SpeciesPrior, species_prior
 from sapling.structure import DEFAULT_SIZE, Structure, size_of
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class TreePipeline:
         # bf16 autocast where it pays (GPUs, CPUs with bf16 units); None = decide by the device.
         self.bf16 = bf16_pays(self.device) if bf16 is None else bf16
         self.info: dict[str, Any] = {}
+        # The species prior from the prompt (word lists, text similarity) steers the species lock;
+        # False leaves the species to the model alone (evaluation compares both).
+        self.use_prior = True
 
     @classmethod
     def from_checkpoint(
@@ -149,15 +153,19 @@ class TreePipeline:
 
     def _denoise(self, tokens: torch.Tensor, mask: torch.Tensor, emb, uncond, guidance_scale: float, steps: int,
                 gen: list[torch.Generator], temperature: float, connected: bool, anchors: list | None,
-                callback: StepCallback | None) -> torch.Tensor:
-        """Run ``steps`` unmasking steps from ``tokens``/``mask``; returns the final tokens."""
+                callback: StepCallback | None, candidates: list | None = None) -> tuple[torch.Tensor, list]:
+        """Run ``steps`` unmasking steps from ``tokens``/``mask``; returns the final tokens and, per
+        sample, the species the lock chose (None without a lock). ``candidates``: per sample, the
+        species the lock may choose among (None: any)."""
         start_masked = mask.flatten(1).sum(dim=1)
         allowed = None
+        locked: list = [None] * tokens.shape[0]
         for step in range(steps):
             logits = self._logits(tokens, mask, emb, uncond, guidance_scale)
             if self.defaults.species_lock:
                 if allowed is None:
-                    allowed = constraints.species_lock(logits, self.vocab)
+                    lock = constraints.species_lock(logits, self.vocab, candidates)
+                    allowed, locked = lock.allowed, lock.species
                 logits = logits.masked_fill(~allowed[:, :, None, None, None], float("-inf"))
             if connected and anchors is None:
                 anchors = self._anchor(logits, tokens, mask)
@@ -176,7 +184,7 @@ class TreePipeline:
                             fixed[i, anchor[0], anchor[1], anchor[2]] = True
                 pos = fixed.nonzero().cpu().numpy()
                 callback(StepEvent(step + 1, steps, pos, tokens[fixed].cpu().numpy(), self.vocab))
-        return tokens
+        return tokens, locked
 
     @torch.inference_mode()
     def __call__(
@@ -224,19 +232,40 @@ class TreePipeline:
         # Sample k of a prompt draws from its own generator: a tree never depends on its batch.
         gen = [torch.Generator(device=self.device).manual_seed(seeds[i // num_samples] + i % num_samples)
                for i in range(len(expanded))]
-        emb, uncond = self._encode_prompts(expanded, guidance_scale)
+        priors = self.species_priors(prompts)
+        emb, uncond = self._encode_prompts([priors[p].model_prompt or p for p in expanded], guidance_scale)
+        candidates = [None if priors[p].source == "none" else priors[p].candidates for p in expanded]
         tokens, mask = self._prepare_tokens(len(expanded), size)
-        tokens = self._denoise(tokens, mask, emb, uncond, guidance_scale, steps, gen, temperature,
-                               sampler == "connected", None, callback)
+        tokens, locked = self._denoise(tokens, mask, emb, uncond, guidance_scale, steps, gen, temperature,
+                                       sampler == "connected", None, callback, candidates)
         raw = tokens.cpu().numpy()  # the sampler's own output: what "raw" metrics describe
         if postprocess == "repair":
-            tokens = self._repair(tokens, emb, uncond, guidance_scale, steps, gen, temperature)
+            tokens = self._repair(tokens, emb, uncond, guidance_scale, steps, gen, temperature,
+                                  [(sp,) if sp else None for sp in locked])
         out = self._to_structures(tokens.cpu().numpy(), raw, expanded, seeds, num_samples, steps, guidance_scale,
                                   sampler, postprocess)
+        for s, sp in zip(out, locked):
+            s.metadata["species"] = _species_info(priors[s.metadata["prompt"]], sp, self.defaults.species_lock)
         seconds = (time.perf_counter() - start) / len(out)
         for s in out:
             s.metadata["seconds"] = round(seconds, 4)
         return out
+
+    def species_priors(self, prompts: Sequence[str]) -> dict[str, SpeciesPrior]:
+        """Per distinct prompt, its ``SpeciesPrior``: the word lists, and for prompts without a known
+        word the similarity to each species' description in this pipeline's text encoder.
+        ``use_prior = False`` gives every prompt an empty prior (the model chooses)."""
+        unique = list(dict.fromkeys(prompts))
+        if not self.use_prior:
+            return {p: species_prior("", None) for p in unique}
+        priors = {p: species_prior(p) for p in unique}
+        silent = [p for p, r in priors.items() if r.source == "none"]
+        if silent:
+            from sapling.model.text import species_similarity
+
+            for p, sims in zip(silent, species_similarity(self.text_encoder, silent)):
+                priors[p] = species_prior(p, sims)
+        return priors
 
     # --- the stages of __call__ ---
     def _encode_prompts(self, prompts: list[str], guidance_scale: float):
@@ -265,7 +294,7 @@ class TreePipeline:
         ]
 
     def _repair(self, tokens: torch.Tensor, emb, uncond, guidance_scale: float, steps: int,
-                gen: list[torch.Generator], temperature: float) -> torch.Tensor:
+                gen: list[torch.Generator], temperature: float, candidates: list | None = None) -> torch.Tensor:
         """Re-predict what floats (``constraints.repair_mask``) with the connected sampler, for a
         quarter of the steps."""
         remask, anchors = constraints.repair_mask(tokens.cpu().numpy(), self.vocab)
@@ -274,7 +303,7 @@ class TreePipeline:
         r = torch.from_numpy(remask).to(tokens.device)
         tokens = tokens.masked_fill(r, self.model.config.vocab_size)
         return self._denoise(tokens, r.clone(), emb, uncond, guidance_scale, max(2, steps // 4), gen, temperature,
-                            True, anchors, None)
+                            True, anchors, None, candidates)[0]
 
     def postprocess(self, structure: Structure, mode: str, before: Structure | None = None) -> Structure:
         """Apply a post-processing mode to one structure, recording a report in its metadata.
@@ -308,6 +337,14 @@ class TreePipeline:
         # Training data puts the trunk on the centre column; the base is its lowest log layer.
         s.origin = (grid.shape[0] // 2, 0 if base is None else base, grid.shape[2] // 2)
         return s
+
+
+def _species_info(prior: SpeciesPrior, locked: str | None, lock: bool) -> dict[str, Any]:
+    """What a tree's metadata says about its species: the one it got, whether the prompt or the
+    model chose it, and why (the prior's reason)."""
+    by = "prompt" if prior.species is not None and lock else "model"
+    return {"chosen": locked, "by": by, "why": prior.why, "named": prior.named, "prior_source": prior.source,
+            "plain": prior.plain}
 
 
 __all__ = ["StepEvent", "TreePipeline"]

@@ -149,6 +149,26 @@ class TextEncoder:
         return [(states[i, keep[i]].cpu(), pooled[i].cpu()) for i in range(len(prompts))]
 
 
+def species_similarity(encoder: TextEncoder, prompts: list[str],
+                       descriptions: dict[str, str] | None = None) -> list[dict[str, float]]:
+    """Per prompt, species -> cosine of its pooled embedding to the species' description
+    (``prompts.species_descriptions``: names, synonyms, biomes and looks) in the encoder's space.
+
+    What ``prompts.species_prior`` falls back on when a prompt holds no known word ("palm tree").
+    The descriptions are encoded once (the encoder's cache keeps them).
+    """
+    from sapling.prompts import species_descriptions
+
+    descriptions = species_descriptions() if descriptions is None else descriptions
+    names = list(descriptions)
+    if not prompts or not names:
+        return [{} for _ in prompts]
+    ref = encoder.encode([descriptions[n] for n in names]).pooled  # (S, D), unit length
+    emb = encoder.encode(list(prompts)).pooled  # (B, D)
+    cos = (emb @ ref.T).cpu()  # (B, S)
+    return [{n: float(cos[i, j]) for j, n in enumerate(names)} for i in range(len(prompts))]
+
+
 def _load(source: str | Path, name: str):
     """(tokenizer, model) from a local folder or the local hub cache; never from the network."""
     # Belt and braces with local_files_only: the hub client reads these when first imported.

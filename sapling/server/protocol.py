@@ -251,8 +251,9 @@ def structure_messages(request_id: str, sample: int, structure: Structure, metri
     ox, oy, oz = frame_origin(structure.shape)
     blocks = [[x - ox, y - oy, z - oz, int(compact.blocks[x, y, z])] for x, y, z, _ in compact.iter_blocks()]
     head = {"type": "structure", "id": request_id, "sample": sample, "size": list(structure.shape),
-            "origin": [ox, oy, oz], "palette": list(compact.vocab.states), "blocks": blocks, "metrics": metrics,
-            "species": species_field(structure)}
+            "origin": [ox, oy, oz], "palette": list(compact.vocab.states), "blocks": blocks, "metrics": metrics}
+    if structure.metadata.get("species"):
+        head["species"] = species_field(structure)
     if schem is not None:
         head["schem"] = base64.b64encode(schem).decode("ascii")
     if len(encode(head)) <= max_bytes:
@@ -284,7 +285,7 @@ def structure_messages(request_id: str, sample: int, structure: Structure, metri
 
 
 def species_field(structure: Structure) -> dict[str, Any]:
-    """A structure message's ``species``: the species the tree got (``chosen``, null for a model
+    """A structure message's ``species`` (sent when the sampler reported one): the species the tree got (``chosen``, null for a model
     without species), who chose it (``by``: ``"prompt"`` when the prompt was clear, else
     ``"model"``), ``plain`` (the prompt names it by an English name or synonym) and ``why`` (one line:
     "birch: 'Birke' (de name of birch)", "no known tree named; closest in meaning: jungle ...")."""

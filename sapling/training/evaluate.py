@@ -22,12 +22,15 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+import numpy as np
+
 from sapling.config import check_request
 from sapling.errors import GenerationError, StructureError
 from sapling.metrics import TreeMetrics, diversity, set_metrics, tree_metrics
 from sapling.progress import Progress, progress_bar
-from sapling.prompts import load_prompts, slug, species_from_prompt
+from sapling.prompts import CATEGORIES, LANGUAGES, load_prompts, slug, species_from_prompt, split_category
 from sapling.structure import DEFAULT_SIZE, SIZES, Structure
+from sapling.training.corpus.base import ONE_CROWN_SPECIES
 
 if TYPE_CHECKING:
     from sapling.model.pipeline import TreePipeline
@@ -40,6 +43,8 @@ MAX_MISFITS = 20  # a type whose trees miss the size bucket this often in a row 
 POSTPROCESS_MODES = ("prune", "repair", "none")
 # Seconds per 16x16x16 tree (sampling plus post-processing); larger sizes scale with their volume.
 SECONDS_PER_NORMAL_TREE = 1.0
+# Share of trees of one-crown species without a stacked crown, per size (issue 15's targets).
+SINGLE_CROWN_TARGET = {"normal": 0.95, "big": 0.95, "huge": 0.90}
 
 
 
@@ -68,7 +73,7 @@ class Target:
 
 
 def targets_for(size: str = DEFAULT_SIZE) -> tuple[Target, ...]:
-    """The quality targets for trees of ``size`` (only the time target depends on it)."""
+    """The quality targets for trees of ``size`` (the time and single-crown targets depend on it)."""
     volume = math.prod(SIZES[size]) / math.prod(SIZES["normal"])
     return (
         Target("connectivity", "raw connectivity (mean)", 0.99, True),
@@ -79,6 +84,7 @@ def targets_for(size: str = DEFAULT_SIZE) -> tuple[Target, ...]:
         Target("species_purity", "species purity", 0.95, True),
         Target("leaf_decay", "leaves that would decay", 0.01, False),
         Target("trunk_crown", "trees with a trunk under a crown", 0.95, True),
+        Target("single_crown", "no stacked crowns (one-crown species)", SINGLE_CROWN_TARGET[size], True),
         Target("one_nna", "1-NNA against corpus trees", 0.75, False),
         Target("diversity_ratio", "diversity / corpus diversity", 0.5, True),
         Target("seconds_per_tree", "seconds per tree", round(SECONDS_PER_NORMAL_TREE * volume, 2), False),
@@ -126,6 +132,7 @@ class Summary:
     leaf_decay: float | None = None
     species_purity: float | None = None
     trunk_crown: float | None = None
+    single_crown: float | None = None  # prompts of ONE_CROWN_SPECIES only (single_crown_share)
     post_connectivity: float | None = None
     post_fully_connected: float | None = None
     blocks_removed: float | None = None
@@ -152,6 +159,8 @@ class PromptResult:
     references: int
     passes: dict[str, bool | None]
     preview: Path | None = None
+    category: str | None = None  # the prompt file's tag ("names/de"), for species accuracy by category
+    tree_species: tuple[str | None, ...] = ()  # per sample, the species it grew (``tree_species``)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -159,6 +168,7 @@ class PromptResult:
             "preview": None if self.preview is None else self.preview.name,
             "summary": self.summary.as_dict(), "passes": dict(self.passes),
             "samples": [s.as_dict() for s in self.samples],
+            "category": self.category, "tree_species": list(self.tree_species),
         }
 
 
@@ -200,6 +210,7 @@ class EvalReport:
             "seconds": round(self.seconds, 3),
             "prompts": [p.as_dict() for p in self.prompts],
             "files": {k: p.name for k, p in self.files.items()},
+            "species_accuracy": [r.as_dict() for r in species_accuracy(self.prompts)],
         }
 
     def to_markdown(self) -> str:
@@ -218,9 +229,105 @@ class EvalReport:
             mark = {True: "✓", False: "✗", None: "–"}[t.passed]
             value = "not measured" if t.value is None else _fmt(t.target.key, t.value)
             lines.append(f"  {mark} {t.target.label}: {value} (target {t.target.text})")
+        rows = species_accuracy(self.prompts)
+        if rows:
+            lines.append("Species right (trees): " + ", ".join(f"{r.group} {_fmt_share(r.share)}" for r in rows))
         if "report_md" in self.files:
             lines.append(f"Report: {self.files['report_md']} (machine-readable: {self.files['report_json'].name})")
         return "\n".join(lines)
+
+
+# --- species accuracy by prompt category ---
+
+# Share of trees of the intended species each prompt category should reach.
+SPECIES_ACCURACY_TARGET = 0.90
+
+
+def tree_species(structure: Structure) -> str | None:
+    """The species a tree grew: the majority species of its leaves (an azalea's logs are oak), else of
+    its logs; None for a tree with neither."""
+    from sapling.blocks import KIND_ID
+
+    names = sorted({sp for sp in structure.vocab.species if sp is not None})
+    index = np.array([names.index(sp) if sp is not None else -1 for sp in structure.vocab.species])
+    kinds, species = structure.kinds(), index[structure.blocks]  # (X, Y, Z) each
+    for kind in ("leaves", "log"):
+        named = species[(kinds == KIND_ID[kind]) & (species >= 0)]
+        if len(named):
+            return names[int(np.bincount(named).argmax())]
+    return None
+
+
+@dataclass(frozen=True)
+class SpeciesAccuracy:
+    """Trees of the intended species (the word lists' reading of the prompt) in one group of prompts:
+    a category (``names``, ``synonyms``, ``biomes``, ``lore``), a language, or ``all``."""
+
+    group: str
+    prompts: int
+    trees: int
+    right: int
+
+    @property
+    def share(self) -> float | None:
+        return self.right / self.trees if self.trees else None
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.share is None else self.share >= SPECIES_ACCURACY_TARGET - 1e-9
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"group": self.group, "prompts": self.prompts, "trees": self.trees, "right": self.right,
+                "share": self.share, "target": SPECIES_ACCURACY_TARGET, "passed": self.passed}
+
+
+def species_accuracy(results: Sequence[PromptResult]) -> list[SpeciesAccuracy]:
+    """Per category, per language and over all tagged prompts: how many trees grew the intended species.
+
+    Only prompts with a category tag (``[names/de] Birke``) and an intended species count; an
+    untagged prompt list gives no rows.
+    """
+    tagged = [r for r in results if r.category and r.species]
+    if not tagged:
+        return []
+    groups: dict[str, list[PromptResult]] = {}
+    for r in tagged:
+        category, _, language = r.category.partition("/")
+        for key in (category, language or None):
+            if key:
+                groups.setdefault(key, []).append(r)
+    order = [c for c in CATEGORIES if c in groups] + [lang for lang in LANGUAGES if lang in groups]
+    order += sorted(k for k in groups if k not in order)
+    rows = [_accuracy(k, groups[k]) for k in order]
+    return rows + [_accuracy("all", tagged)]
+
+
+def _accuracy(group: str, results: list[PromptResult]) -> SpeciesAccuracy:
+    trees = sum(len(r.tree_species) for r in results)
+    right = sum(sp == r.species for r in results for sp in r.tree_species)
+    return SpeciesAccuracy(group, len(results), trees, right)
+
+
+def _fmt_share(share: float | None) -> str:
+    return "–" if share is None else f"{100 * share:.0f}%"
+
+
+def _species_markdown(report: "EvalReport") -> list[str]:
+    rows = species_accuracy(report.prompts)
+    if not rows:
+        return []
+    about = (f"Trees whose species (the majority of their leaves, else logs) is the one the word lists read in "
+             f"the prompt; target {100 * SPECIES_ACCURACY_TARGET:.0f}% per group.")
+    lines = ["## Species by prompt category", "", about, "",
+             "| group | prompts | trees | right | share | met |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        mark = {True: "✓", False: "✗", None: "–"}[r.passed]
+        lines.append(f"| {r.group} | {r.prompts} | {r.trees} | {r.right} | {_fmt_share(r.share)} | {mark} |")
+    wrong = [(p, sp) for p in report.prompts if p.category and p.species for sp in p.tree_species if sp != p.species]
+    if wrong:
+        lines += ["", "Trees of another species: " + "; ".join(
+            f"{p.prompt} [{p.category}] -> {sp or 'no tree'} (wanted {p.species})" for p, sp in wrong).replace("|", "\\|")]
+    return lines + [""]
 
 
 # --- prompts ---
@@ -230,7 +337,8 @@ class EvalReport:
 def reference_trees(species: str | None, size: str, count: int, seed: int = REFERENCE_SEED) -> list[Structure]:
     """``count`` held-out corpus trees of ``species`` (any species for None) placed in ``size``.
 
-    Types of the species are drawn in turn, as a corpus build does; trees too big
+    Types of the species grown for ``size`` (``TreeType.size``; any type of it when none
+    is) are drawn in turn, as a corpus build does; trees too big
     for ``size`` are skipped, and a type that misses ``MAX_MISFITS`` times in a row
     is dropped. May return fewer than ``count`` trees (none when no type fits).
     """
@@ -238,6 +346,8 @@ def reference_trees(species: str | None, size: str, count: int, seed: int = REFE
     from sapling.training.corpus.generate import generate_tree, tree_types
 
     rotation = [t for t in tree_types() if species is None or REGISTRY[t].species == species]
+    # The types grown for this bucket (big: big_* and the mega trees), else any that fits.
+    rotation = [t for t in rotation if REGISTRY[t].size == size] or rotation
     drawn = {t: 0 for t in rotation}
     misses = {t: 0 for t in rotation}
     out: list[Structure] = []
@@ -328,7 +438,8 @@ def evaluate(
     slugs: set[str] = set()
     results: list[PromptResult] = []
     with progress_bar(progress, len(prompts), "Evaluating") as advance:
-        for prompt in prompts:
+        for tagged in prompts:
+            category, prompt = split_category(tagged)
             species = species_from_prompt(prompt)
             raw, final, samples = _sample_prompt(pipeline, prompt, species, num_samples, size, steps,
                                                  guidance_scale, seed, postprocess)
@@ -341,13 +452,14 @@ def evaluate(
                     refs = reference_trees(species, size, reference_count)
                 references[species] = (refs, diversity(refs) if len(refs) >= 2 else None)
             refs, ref_div = references[species]
-            summary = _summarise(samples, final, refs, ref_div)
+            summary = _summarise(samples, final, refs, ref_div, species)
             name = _unique(slug(prompt), slugs)
             preview = None
             if out_dir is not None:
                 preview = _save_sheet(raw, samples, out_dir / f"{name}.png")
             passes = {t.key: t.check(getattr(summary, t.key)) for t in targets}
-            results.append(PromptResult(prompt, species, name, samples, summary, len(refs), passes, preview))
+            results.append(PromptResult(prompt, species, name, samples, summary, len(refs), passes, preview,
+                                        category, tuple(tree_species(t) for t in raw)))
             advance(f"Evaluated {prompt[:30]!r}")
 
     overall = _mean_summary([r.summary for r in results])
@@ -434,8 +546,16 @@ def _mean(values) -> float | None:
     return sum(vals) / len(vals) if vals else None
 
 
+def single_crown_share(metrics: Sequence[TreeMetrics], species: str | None) -> float | None:
+    """Fraction of trees without a stacked crown (``metrics.single_crown``), for a prompt of a species
+    whose corpus trees all have one crown (``ONE_CROWN_SPECIES``); None for any other prompt."""
+    if species not in ONE_CROWN_SPECIES or not metrics:
+        return None
+    return _mean(m.single_crown for m in metrics)
+
+
 def _summarise(samples: list[SampleResult], final: list[Structure], refs: list[Structure],
-               ref_div: float | None) -> Summary:
+               ref_div: float | None, species: str | None = None) -> Summary:
     raw = [s.raw for s in samples]
     post = [s.post for s in samples if s.post is not None]
     sm = set_metrics(final, refs) if refs else None
@@ -449,6 +569,7 @@ def _summarise(samples: list[SampleResult], final: list[Structure], refs: list[S
         species_purity=_mean(m.species_purity for m in raw),
         # A tree without logs or leaves has no trunk under a crown: it counts as a miss.
         trunk_crown=_mean(bool(m.crown_above_trunk) for m in raw),
+        single_crown=single_crown_share(raw, species),
         post_connectivity=_mean(m.connectivity for m in post),
         post_fully_connected=_mean(m.fully_connected for m in post),
         blocks_removed=_mean(s.blocks_removed for s in samples),
@@ -507,7 +628,7 @@ def _write(report: EvalReport, out: Path) -> None:
     report.files["report_md"].write_text(report.to_markdown(), encoding="utf-8")
 
 
-_PERCENT = {"fully_connected", "trunk_crown", "blocks_removed", "post_fully_connected", "leaf_decay"}
+_PERCENT = {"fully_connected", "trunk_crown", "single_crown", "blocks_removed", "post_fully_connected", "leaf_decay"}
 
 
 def _fmt(key: str, value: float | None) -> str:
@@ -526,7 +647,7 @@ def _fmt(key: str, value: float | None) -> str:
 _COLUMNS = (
     ("connectivity", "conn."), ("fully_connected", "fully conn."), ("face_connectivity", "face conn."),
     ("components", "parts"), ("leaf_decay", "decay"), ("species_purity", "purity"),
-    ("trunk_crown", "trunk+crown"), ("post_connectivity", "post conn."), ("blocks_removed", "removed"),
+    ("trunk_crown", "trunk+crown"), ("single_crown", "one crown"), ("post_connectivity", "post conn."), ("blocks_removed", "removed"),
     ("seconds_per_tree", "s/tree"), ("one_nna", "1-NNA"), ("coverage", "coverage"),
     ("diversity", "diversity"), ("reference_diversity", "corpus div."),
 )
@@ -570,10 +691,14 @@ def _markdown(report: EvalReport) -> str:
         if p.preview is not None:
             label = f"[{label}]({p.preview.name})"
         lines.append(_row(label, p.summary, p.passes))
+    species_lines = _species_markdown(report)
+    if species_lines:
+        lines += [""] + species_lines[:-1]
     lines += [
         "",
-        "Raw columns (conn. to trunk+crown) measure the sampler's output; post conn. and removed are "
-        "after post-processing. 1-NNA, coverage and diversity use the voxel IoU distance against held-out "
+        "Raw columns (conn. to one crown) measure the sampler's output; one crown is the share of trees "
+        "whose leaf layers leave no gap of 3 or more layers (prompts of one-crown species only); post conn. "
+        "and removed are after post-processing. 1-NNA, coverage and diversity use the voxel IoU distance against held-out "
         f"corpus trees of the prompt's species (seeds from {s['reference_seed']:,}); ✗ marks a missed target.",
         "",
     ]
@@ -581,6 +706,7 @@ def _markdown(report: EvalReport) -> str:
 
 
 __all__ = [
-    "EvalReport", "PromptResult", "REFERENCE_SEED", "SampleResult", "Summary", "Target",
+    "EvalReport", "PromptResult", "REFERENCE_SEED", "SPECIES_ACCURACY_TARGET", "SampleResult", "SpeciesAccuracy",
+    "Summary", "Target", "species_accuracy", "tree_species",
     "TargetResult", "evaluate", "reference_trees", "targets_for",
 ]

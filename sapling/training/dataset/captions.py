@@ -61,6 +61,35 @@ def caption_from_filename(name: str) -> str:
     return " ".join(words) or "tree"
 
 
+# Word-list captions added to a file-name caption that names a species clearly (``captions_from_filename``).
+FILENAME_WORD_CAPTIONS = ("language", None)  # a name in another language, then a biome, look or name
+
+
+def captions_from_filename(name: str) -> list[str]:
+    """``caption_from_filename``'s caption, and, where it names one species clearly, captions from the
+    word lists as the corpus writes them (``corpus.captions.word_caption``: "Birke", "a tree from the
+    birch forest"), so imported trees teach other languages and biome words too.
+
+    Deterministic for the name: ``birch_tree_03.schem`` always gets the same captions.
+    """
+    import random
+
+    from sapling.prompts import species_prior
+    from sapling.training.corpus.captions import word_caption
+
+    base = caption_from_filename(name)
+    species = species_prior(base).species
+    if species is None:
+        return [base]
+    rng = random.Random(f"filename:{base}")
+    out = [base]
+    for kind in FILENAME_WORD_CAPTIONS:
+        text = word_caption(species, rng, kind)
+        if text is not None and text not in out:
+            out.append(text)
+    return out
+
+
 def size_from_words(text: str) -> str | None:
     """The size bucket a caption or file name names (``huge_tree_...``), if exactly one."""
     words = set(re.sub(r"[^a-z]+", " ", text.lower()).split())

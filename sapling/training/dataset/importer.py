@@ -35,7 +35,7 @@ from sapling.errors import DatasetError, SaplingError
 from sapling.progress import Progress, progress_bar
 from sapling.structure import SIZES, Structure
 from sapling.training.dataset.captions import (
-    CaptionTable, caption_from_filename, file_captions, find_metadata, is_copy, read_captions, size_from_words,
+    CaptionTable, captions_from_filename, file_captions, find_metadata, is_copy, read_captions, size_from_words,
 )
 from sapling.training.dataset.format import (
     DEFAULT_HOLDOUT, IMPORT_REPORT, PathLike, ShardWriter, check_sizes, id_dtype, jsonable, staging,
@@ -465,7 +465,7 @@ def import_dataset(
             elif (own := file_captions(content.metadata)) is not None:
                 caps, source = own, "file metadata"
             else:
-                caps, source = [caption_from_filename(rel)], "file name"
+                caps, source = captions_from_filename(rel), "file name"
             captions_from[source] += 1
             attrs = {"source": rel, "size": bucket, "frame": content.frame, **structure_attributes(structure)}
             shard, row = writer.add(len(records), bucket, structure)

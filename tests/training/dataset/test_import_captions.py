@@ -91,3 +91,15 @@ def test_file_captions():
     assert file_captions({"captions": ["a", " b "]}) == ["a", "b"]
     assert file_captions({"prompt": "oak tree"}) == ["oak tree"]
     assert file_captions({"data_version": 4189}) is None
+
+
+def test_file_names_that_name_a_species_get_word_list_captions_too():
+    from sapling.prompts import species_from_prompt
+    from sapling.training.dataset.captions import captions_from_filename
+
+    caps = captions_from_filename("big_birch_tree_03 (1).schem")
+    assert caps[0] == "big birch tree" and len(caps) == 3
+    assert {species_from_prompt(c) for c in caps} == {"birch"}
+    assert caps == captions_from_filename("big_birch_tree_03 (1).schem")  # the same every import
+    assert captions_from_filename("house_2.schem") == ["house"]  # no species: the name alone
+    assert captions_from_filename("oak_and_birch.schem") == ["oak and birch"]  # unclear: the name alone

@@ -7,6 +7,7 @@ import pytest
 
 from sapling.blocks import BlockVocab
 from sapling.errors import DatasetError
+from sapling.prompts import species_from_prompt
 from sapling.schematic import write_structure
 from sapling.structure import SIZES, Structure
 from sapling.training.dataset import dataset_stats, import_dataset, load_dataset
@@ -60,7 +61,9 @@ def test_import_keeps_the_datas_own_blocks_and_reports_every_file(schematic_fold
     assert "minecraft:glass" in ds.vocab.states  # the data's own vocabulary, not the tree one
     by_source = {ds[i].attributes["source"]: ds[i] for i in range(len(ds))}
     assert by_source["oak.schem"].captions == ["a small oak tree", "little oak"]
-    assert by_source["sub/birch_tree_2.nbt"].captions == ["birch tree"]
+    birch_caps = by_source["sub/birch_tree_2.nbt"].captions  # the file name, then word-list captions
+    assert birch_caps[0] == "birch tree" and len(birch_caps) == 3
+    assert {species_from_prompt(c) for c in birch_caps} == {"birch"}
     assert by_source["spruce.litematic"].attributes["species"] == "spruce"
     assert by_source["spruce.litematic"].attributes["height"] == 10
     oak = by_source["oak.schem"].structure

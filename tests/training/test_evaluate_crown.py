@@ -1,0 +1,41 @@
+"""The stacked-crown figure of `sapling evaluate` (torch-free: metrics of hand-built trees, no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sapling.metrics import tree_metrics
+from sapling.structure import Structure
+from sapling.training.corpus.base import ONE_CROWN_SPECIES, REGISTRY
+from sapling.training.corpus.generate import tree_types
+from sapling.training.evaluate import SINGLE_CROWN_TARGET, Summary, single_crown_share, targets_for
+
+LOG, LEAF = "oak_log[axis=y]", "oak_leaves[persistent=false]"
+
+
+def _tree(*leaf_ys):
+    blocks = {(0, y, 0): LOG for y in range(20)}
+    blocks.update({(1, y, 0): LEAF for y in leaf_ys})
+    return tree_metrics(Structure.from_blocks(blocks))
+
+
+def test_share_of_single_crowns_for_one_crown_species_only():
+    one, stacked = _tree(10, 11, 12), _tree(8, 9, 15, 16)
+    assert single_crown_share([one, one, stacked, one], "oak") == pytest.approx(0.75)
+    assert single_crown_share([stacked], "cherry") == 0.0
+    assert single_crown_share([stacked, one], "jungle") is None  # jungle trees carry limb crowns
+    assert single_crown_share([one], None) is None and single_crown_share([], "oak") is None
+
+
+def test_one_crown_species_are_the_corpus_species_but_jungle():
+    species = {REGISTRY[t].species for t in tree_types()}
+    assert ONE_CROWN_SPECIES == species - {"jungle"}
+
+
+@pytest.mark.parametrize("size", ["normal", "big", "huge"])
+def test_single_crown_target_per_size(size):
+    target = next(t for t in targets_for(size) if t.key == "single_crown")
+    assert target.at_least and target.threshold == SINGLE_CROWN_TARGET[size]
+    assert target.check(SINGLE_CROWN_TARGET[size]) and not target.check(SINGLE_CROWN_TARGET[size] - 0.01)
+    assert target.check(None) is None  # no one-crown prompt: not measured
+    assert "single_crown" in Summary().as_dict()
