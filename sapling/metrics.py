@@ -388,6 +388,21 @@ def width(structure: Structure) -> int:
 
 # --- all per-tree metrics at once ---
 
+# Decorations a prompt can ask for (``sapling.prompts.decorations_asked``) -> the blocks that are them.
+DECORATION_BLOCKS: dict[str, tuple[str, ...]] = {
+    "cocoa": ("minecraft:cocoa",),
+    "bee_nest": ("minecraft:bee_nest", "minecraft:beehive"),
+    "vines": ("minecraft:vine",),
+    "hanging_moss": ("minecraft:pale_hanging_moss",),
+}
+
+
+def decorations_present(structure: Structure) -> tuple[str, ...]:
+    """The ``DECORATION_BLOCKS`` decorations a structure has at least one block of, sorted."""
+    names = {parse_state(state)[0] for state in structure.counts()}
+    return tuple(sorted(d for d, blocks in DECORATION_BLOCKS.items() if names.intersection(blocks)))
+
+
 @dataclass(frozen=True)
 class TreeMetrics:
     """Every per-tree metric of DESIGN.md "Quality metrics" (see the functions above).
@@ -416,9 +431,10 @@ class TreeMetrics:
     crown_above_trunk: bool | None
     crown_gap: int
     single_crown: bool
+    decorations: tuple[str, ...] = ()  # decorations_present
 
-    def as_dict(self) -> dict[str, int | float | bool | str | None]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, int | float | bool | str | list[str] | None]:
+        return {**asdict(self), "decorations": list(self.decorations)}  # JSON: a list
 
 
 def tree_metrics(structure: Structure, species: str | None = None) -> TreeMetrics:
@@ -454,6 +470,7 @@ def tree_metrics(structure: Structure, species: str | None = None) -> TreeMetric
         crown_above_trunk=top.above_trunk,
         crown_gap=gap,
         single_crown=gap <= MAX_CROWN_GAP,
+        decorations=decorations_present(structure),
     )
 
 

@@ -336,6 +336,23 @@ def species_descriptions(language: str = "en", words: WordList | None = None) ->
     return out
 
 
+# Decorations a prompt can ask for (the blocks: ``sapling.metrics.DECORATION_BLOCKS``), by the
+# words players use; matched on ``normalize``d text (lower case, accents folded).
+_DECORATION_WORDS: dict[str, tuple[str, ...]] = {
+    "cocoa": (r"cocoa", r"cacao", r"kakao"),
+    "bee_nest": (r"bee ?nests?", r"bee ?hives?", r"bees?", r"bienen ?(?:nest|stock)\w*", r"ruche", r"colmena"),
+    "vines": (r"vines?", r"lianas?", r"ranken?", r"lianen"),
+    "hanging_moss": (r"hanging moss", r"hangend\w* moos", r"mousse pendante", r"musgo (?:colgante|pendente)"),
+}
+_DECORATION_PATTERNS = {d: re.compile(r"\b(?:" + "|".join(words) + r")\b") for d, words in _DECORATION_WORDS.items()}
+
+
+def decorations_asked(prompt: str) -> frozenset[str]:
+    """The decorations a prompt asks for ("jungle tree with cocoa pods" -> {"cocoa"})."""
+    text = normalize(prompt)
+    return frozenset(d for d, pattern in _DECORATION_PATTERNS.items() if pattern.search(text))
+
+
 def slug(text: str, max_len: int = 40) -> str:
     """A file-name-safe form of a prompt: ``"Tall Birch tree!"`` -> ``"tall-birch-tree"``."""
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -222,9 +222,9 @@ def test_tree_metrics_of_a_clean_tree():
         "connectivity": 1.0, "face_connectivity": 1.0, "fully_connected": True,
         "leaf_decay_fraction": 0.0, "species_purity": 1.0, "dominant_species": "oak",
         "trunk_height": 4, "height": 5, "width": 3, "highest_leaf": 4, "highest_log": 3,
-        "crown_above_trunk": True, "crown_gap": 0, "single_crown": True,
+        "crown_above_trunk": True, "crown_gap": 0, "single_crown": True, "decorations": [],
     }
-    assert all(type(v) in (int, float, bool, str, type(None)) for v in d.values())
+    assert all(type(v) in (int, float, bool, str, list, type(None)) for v in d.values())
     with pytest.raises(AttributeError):
         m.blocks = 0
 

@@ -163,3 +163,19 @@ def test_bad_category_tags_are_refused(tmp_path):
         load_prompts(path)
     path.write_text("[names/de] Birke\n", encoding="utf-8")
     assert load_prompts(path) == ["[names/de] Birke"]
+
+
+@pytest.mark.parametrize("prompt, asked", [
+    ("jungle tree with cocoa pods", {"cocoa"}),
+    ("oak tree with a bee nest", {"bee_nest"}),
+    ("Eiche mit Bienennest", {"bee_nest"}),
+    ("pale oak with hanging moss", {"hanging_moss"}),
+    ("Baum mit hängendem Moos", {"hanging_moss"}),
+    ("a mangrove with vines and a beehive", {"vines", "bee_nest"}),
+    ("tall birch tree", set()),
+    ("azalea with moss", set()),  # moss carpets are not hanging moss
+])
+def test_decorations_a_prompt_asks_for(prompt, asked):
+    from sapling.prompts import decorations_asked
+
+    assert decorations_asked(prompt) == asked

@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from sapling.config import check_request
+from sapling.config import POSTPROCESS_MODES, check_request
 from sapling.errors import GenerationError, StructureError
 from sapling.metrics import TreeMetrics, diversity, set_metrics, tree_metrics
 from sapling.progress import Progress, progress_bar
-from sapling.prompts import CATEGORIES, LANGUAGES, load_prompts, slug, species_from_prompt, split_category
+from sapling.prompts import (CATEGORIES, LANGUAGES, decorations_asked, load_prompts, slug, species_from_prompt,
+                             split_category)
 from sapling.structure import DEFAULT_SIZE, SIZES, Structure
 from sapling.training.corpus.base import ONE_CROWN_SPECIES
 
@@ -40,11 +41,12 @@ CHUNK = 16  # samples per pipeline call: larger batches barely speed up sampling
 MAX_SAMPLES_PER_PROMPT = 1024
 REFERENCE_SEED = 10_000_000
 MAX_MISFITS = 20  # a type whose trees miss the size bucket this often in a row stops being drawn
-POSTPROCESS_MODES = ("prune", "repair", "none")
 # Seconds per 16x16x16 tree (sampling plus post-processing); larger sizes scale with their volume.
 SECONDS_PER_NORMAL_TREE = 1.0
 # Share of trees of one-crown species without a stacked crown, per size (issue 15's targets).
 SINGLE_CROWN_TARGET = {"normal": 0.95, "big": 0.95, "huge": 0.90}
+# Share of trees that have the decoration their prompt asks for ("with cocoa pods"; issue 15).
+DECORATION_TARGET = 0.8
 
 
 
@@ -85,6 +87,7 @@ def targets_for(size: str = DEFAULT_SIZE) -> tuple[Target, ...]:
         Target("leaf_decay", "leaves that would decay", 0.01, False),
         Target("trunk_crown", "trees with a trunk under a crown", 0.95, True),
         Target("single_crown", "no stacked crowns (one-crown species)", SINGLE_CROWN_TARGET[size], True),
+        Target("decoration_present", "decoration asked for, present", DECORATION_TARGET, True),
         Target("one_nna", "1-NNA against corpus trees", 0.75, False),
         Target("diversity_ratio", "diversity / corpus diversity", 0.5, True),
         Target("seconds_per_tree", "seconds per tree", round(SECONDS_PER_NORMAL_TREE * volume, 2), False),
@@ -133,6 +136,9 @@ class Summary:
     species_purity: float | None = None
     trunk_crown: float | None = None
     single_crown: float | None = None  # prompts of ONE_CROWN_SPECIES only (single_crown_share)
+    # prompts asking for decorations: trees with all of them; other prompts: trees with any
+    decoration_present: float | None = None
+    decoration_unasked: float | None = None
     post_connectivity: float | None = None
     post_fully_connected: float | None = None
     blocks_removed: float | None = None
@@ -452,7 +458,7 @@ def evaluate(
                     refs = reference_trees(species, size, reference_count)
                 references[species] = (refs, diversity(refs) if len(refs) >= 2 else None)
             refs, ref_div = references[species]
-            summary = _summarise(samples, final, refs, ref_div, species)
+            summary = _summarise(samples, final, refs, ref_div, species, decorations_asked(prompt))
             name = _unique(slug(prompt), slugs)
             preview = None
             if out_dir is not None:
@@ -554,9 +560,21 @@ def single_crown_share(metrics: Sequence[TreeMetrics], species: str | None) -> f
     return _mean(m.single_crown for m in metrics)
 
 
+def decoration_shares(metrics: Sequence[TreeMetrics], asked: frozenset[str]) -> tuple[float | None, float | None]:
+    """(present, unasked): for a prompt asking for decorations, the fraction of trees that have
+    every one of them; for any other prompt, the fraction that has one anyway (they should be rare)."""
+    if not metrics:
+        return None, None
+    if asked:
+        return _mean(asked <= set(m.decorations) for m in metrics), None
+    return None, _mean(bool(m.decorations) for m in metrics)
+
+
 def _summarise(samples: list[SampleResult], final: list[Structure], refs: list[Structure],
-               ref_div: float | None, species: str | None = None) -> Summary:
+               ref_div: float | None, species: str | None = None,
+               asked: frozenset[str] = frozenset()) -> Summary:
     raw = [s.raw for s in samples]
+    present, unasked = decoration_shares(raw, asked)
     post = [s.post for s in samples if s.post is not None]
     sm = set_metrics(final, refs) if refs else None
     div = sm.diversity if sm is not None else (diversity(final) if len(final) >= 2 else None)
@@ -570,6 +588,8 @@ def _summarise(samples: list[SampleResult], final: list[Structure], refs: list[S
         # A tree without logs or leaves has no trunk under a crown: it counts as a miss.
         trunk_crown=_mean(bool(m.crown_above_trunk) for m in raw),
         single_crown=single_crown_share(raw, species),
+        decoration_present=present,
+        decoration_unasked=unasked,
         post_connectivity=_mean(m.connectivity for m in post),
         post_fully_connected=_mean(m.fully_connected for m in post),
         blocks_removed=_mean(s.blocks_removed for s in samples),
@@ -628,7 +648,8 @@ def _write(report: EvalReport, out: Path) -> None:
     report.files["report_md"].write_text(report.to_markdown(), encoding="utf-8")
 
 
-_PERCENT = {"fully_connected", "trunk_crown", "single_crown", "blocks_removed", "post_fully_connected", "leaf_decay"}
+_PERCENT = {"fully_connected", "trunk_crown", "single_crown", "blocks_removed", "post_fully_connected", "leaf_decay",
+            "decoration_present", "decoration_unasked"}
 
 
 def _fmt(key: str, value: float | None) -> str:
@@ -647,7 +668,8 @@ def _fmt(key: str, value: float | None) -> str:
 _COLUMNS = (
     ("connectivity", "conn."), ("fully_connected", "fully conn."), ("face_connectivity", "face conn."),
     ("components", "parts"), ("leaf_decay", "decay"), ("species_purity", "purity"),
-    ("trunk_crown", "trunk+crown"), ("single_crown", "one crown"), ("post_connectivity", "post conn."), ("blocks_removed", "removed"),
+    ("trunk_crown", "trunk+crown"), ("single_crown", "one crown"), ("decoration_present", "decoration"),
+    ("decoration_unasked", "unasked deco."), ("post_connectivity", "post conn."), ("blocks_removed", "removed"),
     ("seconds_per_tree", "s/tree"), ("one_nna", "1-NNA"), ("coverage", "coverage"),
     ("diversity", "diversity"), ("reference_diversity", "corpus div."),
 )

@@ -70,11 +70,15 @@ def test_targets_are_checked_with_booleans(report):
     keys = [t["key"] for t in data["targets"]]
     assert keys == [t.key for t in targets_for("normal")]
     for t in data["targets"]:
+        if t["value"] is None:  # not measured (no prompt here asks for a decoration): neither pass nor fail
+            assert t["passed"] is None and t["key"] == "decoration_present", t
+            continue
         assert isinstance(t["passed"], bool), t
         value, threshold = t["value"], t["threshold"]
         assert t["passed"] == (value >= threshold - 1e-9 if t["direction"] == ">=" else value <= threshold + 1e-9)
     assert data["passed"] == all(t["passed"] for t in data["targets"])
-    assert all(isinstance(v, bool) for p in data["prompts"] for v in p["passes"].values())
+    assert all(isinstance(v, bool) or (k == "decoration_present" and v is None)
+               for p in data["prompts"] for k, v in p["passes"].items())
     # Random weights make no trees, but the species prior locks clear prompts to their species.
     species = next(t for t in data["targets"] if t["key"] == "species_purity")
     assert species["passed"] is True and data["passed"] is False
@@ -148,6 +152,11 @@ def test_default_prompts_cover_every_species_and_size_word():
     assert None not in species and species == set(SPECIES)
     words = {w for p in prompts for w in p.lower().split()}
     assert {"small", "tall"} <= words and words & {"huge", "giant"}
+    from sapling.metrics import DECORATION_BLOCKS
+    from sapling.prompts import decorations_asked
+
+    # Every decoration a prompt can ask for is asked for, so its target is measured.
+    assert set().union(*(decorations_asked(p) for p in prompts)) == set(DECORATION_BLOCKS)
 
 
 def test_default_prompts_include_phrasings_the_captions_never_use():

@@ -39,3 +39,27 @@ def test_single_crown_target_per_size(size):
     assert target.check(SINGLE_CROWN_TARGET[size]) and not target.check(SINGLE_CROWN_TARGET[size] - 0.01)
     assert target.check(None) is None  # no one-crown prompt: not measured
     assert "single_crown" in Summary().as_dict()
+
+
+# --- decorations: present when asked, rare when not ---
+
+def _decorated(*states):
+    blocks = {(0, y, 0): "jungle_log[axis=y]" for y in range(8)}
+    blocks.update({(1, 6, 0): "jungle_leaves[persistent=false]"})
+    blocks.update({(1, y, 1): state for y, state in enumerate(states, start=2)})
+    return tree_metrics(Structure.from_blocks(blocks))
+
+
+def test_decoration_shares_when_asked_and_when_not():
+    from sapling.training.evaluate import decoration_shares
+
+    cocoa = _decorated("cocoa[age=2,facing=north]")
+    both = _decorated("cocoa[age=2,facing=north]", "vine[north=true]")
+    bare = _decorated()
+    assert cocoa.decorations == ("cocoa",) and both.decorations == ("cocoa", "vines") and bare.decorations == ()
+    assert decoration_shares([cocoa, both, bare, bare], frozenset({"cocoa"})) == (0.5, None)
+    assert decoration_shares([cocoa, both], frozenset({"cocoa", "vines"})) == (0.5, None)
+    assert decoration_shares([cocoa, bare, bare, bare], frozenset()) == (None, 0.25)
+    assert decoration_shares([], frozenset({"cocoa"})) == (None, None)
+    target = next(t for t in targets_for("huge") if t.key == "decoration_present")
+    assert target.check(0.8) and not target.check(0.79) and target.check(None) is None
