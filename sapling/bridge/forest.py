@@ -42,7 +42,9 @@ MIN_FOREST_RADIUS = 4
 MAX_FOREST_RADIUS = 32    # blocks around the player: chunks there are loaded for any view distance
 DEFAULT_FOREST_RADIUS = 16
 PLAYER_CLEARANCE = 2.0    # blocks between the player and the nearest crown block
-CROWN_GAP = 1.0           # blocks between two crowns: > 0 keeps their blocks apart (and visibly so)
+# Between two crowns' block centres: above sqrt(2) no block of one touches one of the other, not even
+# at an edge (1.0 let two crowns meet face to face or corner to corner).
+CROWN_GAP = 1.5
 SITE_THROWS = 64          # random sites tried per tree before it counts as not fitting
 
 _NUMBER = re.compile(r"[+-]?\d+")
