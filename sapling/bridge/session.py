@@ -1,7 +1,7 @@
 """One ``!tree`` request, from the generate request to the last chat line: the state machine both
 editions drive (pure: no I/O, no asyncio, no RCON, no torch).
 
-The Java bridge (``java.py``: RCON, one thread) and the Bedrock session (``bedrock/session.py``:
+The Java bridge (``java/``: RCON, one thread) and the Bedrock session (``bedrock/session.py``:
 the game's websocket, asyncio) own their loops and their I/O; a ``TreeRequest`` only steps. Each
 event returns the actions to carry out, in order::
 

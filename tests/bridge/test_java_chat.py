@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from sapling.bridge.java import ChatMessage, LogFollower, is_command_echo, log_message, parse_chat_line
+from sapling.bridge.commands import ChatMessage
+from sapling.bridge.java import LogFollower, is_command_echo, log_message, parse_chat_line
 
 
 FORGE = "[05Mar2025 12:00:05.123] [Server thread/INFO] [net.minecraft.server.MinecraftServer/]: "

@@ -68,7 +68,7 @@ def trees_of(placed, bases):
 
 def test_forest_of_eight_birches_on_the_terrain_and_one_undo(shipped_server, fake_minecraft, tmp_path, monkeypatch):
     mc = fake_minecraft
-    monkeypatch.setattr(java, "new_seed", lambda: FOREST_SEED)
+    monkeypatch.setattr(java.grow, "new_seed", lambda: FOREST_SEED)  # where grow_forest looks it up
     r = Running(shipped_server, mc, tmp_path)
     land = lay(mc)
     before = dict(mc.world)
