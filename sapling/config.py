@@ -37,6 +37,9 @@ MAX_GUIDANCE = 20.0  # classifier-free guidance beyond this only distorts trees
 # (both bridges and the server's Bedrock endpoint; each takes a flag to change them).
 CHAT_TRIGGER = "!tree"
 CHAT_MAX_SIZE = "big"
+# Where a run writes its checkpoints and the built-in corpus cache (Lightning's folder name:
+# lightning_logs/version_N/checkpoints/epoch=N.ckpt, as the old recipe's runs did).
+LOGS_DIR = "lightning_logs"
 # Datasets: the held-out fraction of `dataset build` and `dataset import` (the split evaluation uses),
 # and the import's --min-count (rarer block states are merged into a similar state).
 HOLDOUT = 0.05

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from sapling.config import (  # _convert, _plain: the recipe loader's own value checks
+    LOGS_DIR,
     MAX_STEPS,
     RECIPES_DIR,
     Config,
@@ -56,7 +57,7 @@ from sapling.structure import SIZES
 BASE_RECIPE = RECIPES_DIR / "config.yaml"
 # Where `sapling train` imports an old config's folder of schematics (relative to the run folder,
 # like lightning_logs/corpus_cache).
-IMPORT_ROOT = Path("lightning_logs") / "imported"
+IMPORT_ROOT = Path(LOGS_DIR) / "imported"
 
 # What only the old layout has (none of these is a Sapling recipe key; a test checks that).
 OLD_SECTIONS = ("hardware", "generation", "blocks")

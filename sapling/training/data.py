@@ -26,7 +26,7 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 
 from sapling.blocks import BlockVocab
-from sapling.config import DataConfig
+from sapling.config import LOGS_DIR, DataConfig
 from sapling.errors import DatasetError
 from sapling.training.dataset import Dataset, build_dataset, load_dataset
 from sapling.training.corpus.generate import GENERATOR_VERSION
@@ -154,7 +154,7 @@ def data_vocab(config: DataConfig) -> BlockVocab:
 class TreeDataModule(L.LightningDataModule):
     """Train/validation loaders over a dataset folder or the cached built-in corpus."""
 
-    def __init__(self, config: DataConfig, vocab: BlockVocab, batch_size: int, seed: int, cache_root: str | Path = "lightning_logs"):
+    def __init__(self, config: DataConfig, vocab: BlockVocab, batch_size: int, seed: int, cache_root: str | Path = LOGS_DIR):
         super().__init__()
         self.config, self.vocab, self.batch_size, self.seed = config, vocab, batch_size, seed
         self.cache_root = Path(cache_root)

@@ -19,7 +19,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger
 
 from sapling.blocks import BlockVocab
-from sapling.config import Config, apply_overrides, config_from_dict, config_to_dict
+from sapling.config import LOGS_DIR, Config, apply_overrides, config_from_dict, config_to_dict
 from sapling.errors import ConfigError, ModelError
 from sapling.training.callbacks import CurvePlot, SampleEvaluation
 from sapling.training.data import TreeDataModule, data_vocab
@@ -75,9 +75,9 @@ def train(config: Config, resume: str | Path | None = None, root: str | Path = "
     module = TreeDiffusionModule.from_config(config, vocab)
     if init_from:
         _load_initial_weights(module, config, vocab, Path(init_from))
-    data = TreeDataModule(config.data, vocab, t.batch_size, t.seed, cache_root=root / "lightning_logs")
+    data = TreeDataModule(config.data, vocab, t.batch_size, t.seed, cache_root=root / LOGS_DIR)
 
-    logger = CSVLogger(save_dir=str(root), name="lightning_logs")
+    logger = CSVLogger(save_dir=str(root), name=LOGS_DIR)
     callbacks: list[L.Callback] = [
         ModelCheckpoint(filename="{epoch}", every_n_epochs=t.checkpoint_every_n_epochs, save_top_k=-1,
                         save_last=True, auto_insert_metric_name=True),
