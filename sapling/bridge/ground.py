@@ -39,7 +39,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from sapling.blocks import block_kind, parse_state
@@ -175,17 +174,11 @@ CLASS_ORDER = (GROUND, TREE, PLANT, WATER, LAVA)  # a plant's class test comes a
 
 # --- Bedrock names ---------------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
 def bedrock_names(java_name: str) -> frozenset[str]:
-    """The Bedrock block names a Java block (name without namespace) appears as, whatever its state
-    (``water`` -> water, flowing_water); empty for a block the translation table lacks."""
-    from sapling.bridge.bedrock.blocks import _table  # the game data's Java -> Bedrock table
+    """``sapling.bridge.bedrock.blocks.bedrock_names``, imported on use (bedrock/ imports this module)."""
+    from sapling.bridge.bedrock.blocks import bedrock_names as names
 
-    entry = _table()[1].get(java_name)
-    if entry is None:
-        return frozenset()
-    spec = entry["name"]
-    return frozenset(spec[1].values()) if isinstance(spec, list) else frozenset({spec})
+    return names(java_name)
 
 
 # --- queries ---------------------------------------------------------------------------------------

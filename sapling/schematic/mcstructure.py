@@ -71,17 +71,12 @@ _NAMESPACE = "minecraft:"
 
 # --- Java <-> Bedrock block states (pure; the table is the bridge's) ---
 
+# The bridge owns the table and its load-time checks; imported on first use, so that reading
+# other formats does not load the bridge package.
 def _table() -> dict[str, Any]:
-    # The bridge owns the table and its load-time checks; imported here on first use.
-    from sapling.bridge.bedrock.blocks import _table as bedrock_table
+    from sapling.bridge.bedrock.blocks import java_blocks
 
-    return bedrock_table()[1]
-
-
-def _pick(spec: Any, props: dict[str, str]) -> Any:
-    from sapling.bridge.bedrock.blocks import _pick as pick
-
-    return pick(spec, props)
+    return java_blocks()
 
 
 @lru_cache(maxsize=4096)
@@ -95,21 +90,23 @@ def to_bedrock_block(java_state: str) -> tuple[str, tuple[tuple[str, bool | int 
     entry = _table().get(name.split(":", 1)[1]) if name.startswith(_NAMESPACE) else None
     if entry is None:
         return name, tuple(sorted(props.items()))
+    from sapling.bridge.bedrock.blocks import bedrock_state
+
     try:
-        bedrock = _pick(entry["name"], props)
-        states = {k: _pick(spec, props) for k, spec in entry.get("states", {}).items()}
+        bedrock, states = bedrock_state(entry, props)
     except KeyError as exc:
         raise BlockError(f"no Bedrock equivalent of {java_state} (its {exc} is not in the table)") from None
-    return _NAMESPACE + bedrock, tuple(sorted((k, v) for k, v in states.items() if v is not None))
+    return _NAMESPACE + bedrock, states
 
 
 @lru_cache(maxsize=1)
 def _java_names_by_bedrock() -> dict[str, tuple[str, ...]]:
     """Bedrock name (no namespace) -> the Java blocks (no namespace) that can become it."""
+    from sapling.bridge.bedrock.blocks import bedrock_names
+
     out: dict[str, list[str]] = {}
-    for java, entry in _table().items():
-        spec = entry["name"]
-        for bedrock in (set(spec[1].values()) if isinstance(spec, list) else {spec}):
+    for java in _table():
+        for bedrock in bedrock_names(java):
             out.setdefault(bedrock, []).append(java)
     return {k: tuple(v) for k, v in out.items()}
 
@@ -117,16 +114,17 @@ def _java_names_by_bedrock() -> dict[str, tuple[str, ...]]:
 @lru_cache(maxsize=256)
 def _java_states(java: str) -> tuple[tuple[str, str, dict[str, Any], int], ...]:
     """Every state of Java block ``java``: (full state, Bedrock name, Bedrock states, properties off default)."""
+    from sapling.bridge.bedrock.blocks import bedrock_state
+
     info = block_info(_NAMESPACE + java)
     entry = _table()[java]
     keys = list(info.properties) if info is not None else []
     rows = []
     for values in itertools.product(*(info.properties[k] for k in keys)) if info is not None else [()]:
         props = dict(zip(keys, values))
-        states = {k: _pick(spec, props) for k, spec in entry.get("states", {}).items()}
+        bedrock, states = bedrock_state(entry, props)
         off = sum(props[k] != info.default[k] for k in keys) if info is not None else 0
-        rows.append((format_state(_NAMESPACE + java, props), _pick(entry["name"], props),
-                     {k: v for k, v in states.items() if v is not None}, off))
+        rows.append((format_state(_NAMESPACE + java, props), bedrock, dict(states), off))
     return tuple(rows)
 
 

@@ -106,6 +106,29 @@ def _pick(spec: Any, props: dict[str, str]) -> Any:
     return spec
 
 
+def java_blocks() -> dict[str, dict[str, Any]]:
+    """The table's Java blocks (names without namespace) -> their Bedrock name and state specs."""
+    return _table()[1]
+
+
+def bedrock_state(entry: dict[str, Any], props: dict[str, str]) -> tuple[str, tuple[tuple[str, bool | int | str], ...]]:
+    """A table entry and a Java block's full properties -> its Bedrock name and typed states (sorted by
+    name); ``KeyError`` naming the property the table has no value for."""
+    states = {k: _pick(spec, props) for k, spec in entry.get("states", {}).items()}
+    return _pick(entry["name"], props), tuple(sorted((k, v) for k, v in states.items() if v is not None))
+
+
+@lru_cache(maxsize=None)
+def bedrock_names(java_name: str) -> frozenset[str]:
+    """The Bedrock block names a Java block (name without namespace) appears as, whatever its state
+    (``water`` -> water, flowing_water); empty for a block the table lacks."""
+    entry = java_blocks().get(java_name)
+    if entry is None:
+        return frozenset()
+    spec = entry["name"]
+    return frozenset(spec[1].values()) if isinstance(spec, list) else frozenset({spec})
+
+
 def _format_value(value: bool | int | str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -134,11 +157,9 @@ def _translate(java_state: str) -> tuple[str, tuple[tuple[str, bool | int | str]
     if entry is None:
         raise PlacementError(f"no Bedrock equivalent of {name} in {_source()}")
     try:
-        bedrock_name = _pick(entry["name"], props)
-        states = {k: _pick(spec, props) for k, spec in entry.get("states", {}).items()}
+        return bedrock_state(entry, props)
     except KeyError as exc:  # a table out of step with the Java table
         raise PlacementError(f"no Bedrock equivalent of {check.state} in {_source()} (no entry for {exc})") from None
-    return bedrock_name, tuple(sorted((k, v) for k, v in states.items() if v is not None))
 
 
 def _spell(name: str, states: Iterable[tuple[str, bool | int | str]]) -> str:
@@ -164,4 +185,5 @@ def bedrock_test(java_state: str) -> str:
     return _spell(name, ((k, v) for k, v in states if k not in SELF_UPDATED_STATES))
 
 
-__all__ = ["NOT_PLACED", "SELF_UPDATED_STATES", "bedrock_test", "table_header", "to_bedrock"]
+__all__ = ["NOT_PLACED", "SELF_UPDATED_STATES", "bedrock_names", "bedrock_state", "bedrock_test", "java_blocks",
+           "table_header", "to_bedrock"]
