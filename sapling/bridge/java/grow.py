@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import math
 import secrets
 import time
@@ -66,8 +65,6 @@ from sapling.errors import BridgeError
 from sapling.server.protocol import assemble
 from sapling.structure import DEFAULT_SIZE
 from sapling.transform import check_transform, mirror_state, rotate_state
-
-log = logging.getLogger("sapling.bridge")
 
 JAVA = Rules(trigger=CHAT_TRIGGER, journal=True, defer_decorations=False, cancel_stops_placing=False,
              retry_in_the_way=True, explain_server_errors=False)

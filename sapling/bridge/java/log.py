@@ -3,7 +3,6 @@ own command echoes, and a follower that survives log rotation (pure but for ``Lo
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from pathlib import Path
@@ -11,8 +10,6 @@ from pathlib import Path
 from sapling.bridge.commands import (
     ChatMessage,
 )
-
-log = logging.getLogger("sapling.bridge")
 
 
 # The line layouts of logs/latest.log (log4j2 PatternLayouts; docs/bridge.md cites them):
