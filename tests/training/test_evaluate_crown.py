@@ -63,3 +63,19 @@ def test_decoration_shares_when_asked_and_when_not():
     assert decoration_shares([], frozenset({"cocoa"})) == (None, None)
     target = next(t for t in targets_for("huge") if t.key == "decoration_present")
     assert target.check(0.8) and not target.check(0.79) and target.check(None) is None
+
+
+def test_size_targets_follow_the_issue_table():
+    """Larger trees may be a little less coherent and slower, never more (issue 15's table)."""
+    by_size = {size: {t.key: t for t in targets_for(size)} for size in ("normal", "big", "huge")}
+    assert by_size["normal"]["fully_connected"].threshold == 0.92
+    assert by_size["big"]["connectivity"].threshold == 0.98
+    assert by_size["huge"]["leaf_decay"].threshold == 0.03
+    assert by_size["huge"]["seconds_per_tree"].threshold == 5.0
+    for looser in ("big", "huge"):
+        for key, t in by_size[looser].items():
+            normal = by_size["normal"][key]
+            assert t.at_least == normal.at_least
+            assert (t.threshold <= normal.threshold) if t.at_least else (t.threshold >= normal.threshold), key
+    # a huge tree with 70% fully connected meets its size's bar and misses the normal one
+    assert by_size["huge"]["fully_connected"].check(0.7) and not by_size["normal"]["fully_connected"].check(0.7)
