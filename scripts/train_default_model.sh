@@ -1,14 +1,34 @@
 #!/usr/bin/env bash
 # Reproduce the shipped default model from nothing, in one command, on CPU (or a GPU when there is
-# one): phase 1 (config/cpu.yaml), phase 2 (config/cpu_phase2.yaml from phase 1's last checkpoint),
-# then export phase 2's EMA weights in 16 bits to sapling/data/model/default.pt.
+# one): phase 1 (config/cpu.yaml: normal and big trees), phase 2 (config/cpu_phase2.yaml from phase
+# 1's last checkpoint), phase 3 (config/cpu_every_size.yaml from phase 2's: corpus v2 with a big and
+# a huge form of every species and decorations, tall trees on 16x32x16 windows), then export phase
+# 3's EMA weights in 16 bits to sapling/data/model/default.pt.
+# A phase that was stopped goes on where it stopped when the script is run again (its last.ckpt is
+# resumed; a finished phase is skipped).
 # Usage: bash scripts/train_default_model.sh [RUN_DIR]     (default RUN_DIR: runs/default)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 run="${1:-runs/default}"
-mkdir -p "$run/phase1" "$run/phase2"
-(cd "$run/phase1" && sapling train --config "$repo/config/cpu.yaml")
-phase1="$(cd "$run/phase1" && ls -d "$PWD"/lightning_logs/version_*/checkpoints/last.ckpt | tail -1)"
-(cd "$run/phase2" && sapling train --config "$repo/config/cpu_phase2.yaml" --init-from "$phase1")
-phase2="$(cd "$run/phase2" && ls -d "$PWD"/lightning_logs/version_*/checkpoints/last.ckpt | tail -1)"
-python "$repo/scripts/export_model.py" "$phase2" --out "$repo/sapling/data/model/default.pt"
+
+last() {  # the newest last.ckpt of a phase's folder, or nothing
+  ls -t "$run/$1"/lightning_logs/version_*/checkpoints/last.ckpt 2>/dev/null | head -1 | xargs -r realpath
+}
+
+phase() {  # phase NAME RECIPE [--init-from CKPT]
+  local name="$1" recipe="$2"; shift 2
+  mkdir -p "$run/$name"
+  if [ -e "$run/$name/done" ]; then return; fi
+  local resume; resume="$(last "$name")"
+  if [ -n "$resume" ]; then
+    (cd "$run/$name" && sapling train --config "$repo/config/$recipe" --resume "$resume")
+  else
+    (cd "$run/$name" && sapling train --config "$repo/config/$recipe" "$@")
+  fi
+  touch "$run/$name/done"
+}
+
+phase phase1 cpu.yaml
+phase phase2 cpu_phase2.yaml --init-from "$(last phase1)"
+phase phase3 cpu_every_size.yaml --init-from "$(last phase2)"
+python "$repo/scripts/export_model.py" "$(last phase3)" --out "$repo/sapling/data/model/default.pt"
