@@ -37,15 +37,20 @@ def main() -> None:
     ap.add_argument("--batches", default="1,16", help="comma-separated batch sizes")
     ap.add_argument("--precisions", default="bf16,fp32")
     ap.add_argument("--guidance", default="1,3")
+    ap.add_argument("--memory-format", choices=["channels_last", "contiguous"], default="channels_last",
+                    help="the network's weight layout (the pipeline's own choice on CPU is channels_last)")
     args = ap.parse_args()
     pipe = TreePipeline.from_checkpoint(args.checkpoint or default_checkpoint(), device="cpu")
+    if args.memory_format == "contiguous":
+        pipe.model.to(memory_format=torch.contiguous_format)
     sizes = args.sizes.split(",") if args.sizes else ["normal"] if args.quick else ["normal", "big", "huge"]
     steps_list = ([int(s) for s in args.steps.split(",")] if args.steps
                   else [8, 16] if args.quick else [8, 16, 32, 100])
     batches = [int(b) for b in args.batches.split(",")]
     precisions = [p == "bf16" for p in args.precisions.split(",")]
     guidances = [float(g) for g in args.guidance.split(",")]
-    print(f"# {platform.machine()} {platform.processor()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(f"# {platform.machine()} {platform.processor()}, {torch.get_num_threads()} threads, torch {torch.__version__},"
+          f" {args.memory_format} weights")
     print(f"{'size':<7}{'steps':>6}{'batch':>6}{'precision':>10}{'guidance':>9}{'s/tree':>9}")
     for size, steps, batch, bf16, guidance in itertools.product(sizes, steps_list, batches, precisions, guidances):
         if size == "huge" and (batch == 16 or steps == 100) and not bf16:
