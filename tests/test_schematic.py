@@ -571,3 +571,21 @@ def test_litematic_palettes_are_capped_across_regions(tmp_path, monkeypatch):
     path = save_nbt(tmp_path / "two.litematic", lite_root(regions={"a": one, "b": one}))
     with pytest.raises(SchematicError, match="two.litematic: the regions' palettes hold more than 3 entries"):
         read_structure(path)
+
+
+def test_pre_1_13_mcedit_schematic_is_refused_with_what_to_do(tmp_path):
+    # The MCEdit layout (Blocks/Data byte arrays of numeric ids, Materials "Alpha"), as WorldEdit 6 saved it.
+    root = Compound({"Width": Short(1), "Height": Short(1), "Length": Short(1), "Materials": String("Alpha"),
+                     "Blocks": ByteArray([17]), "Data": ByteArray([0])})
+    path = tmp_path / "old_oak.schem"
+    nbtlib.File(root, root_name="Schematic").save(path, gzipped=True)
+    with pytest.raises(SchematicError, match=r"old_oak\.schem.*pre-1\.13 MCEdit .*save it again as \.schem"):
+        read_structure(path)
+
+
+def test_unknown_nbt_tag_is_reported_at_its_own_byte(tmp_path):
+    path = tmp_path / "x.schem"
+    # root compound with an empty name, then a tag of type 99 (no such NBT type) at byte 3
+    path.write_bytes(gzip.compress(bytes([10, 0, 0, 99, 0, 1, 65, 0, 0, 0])))
+    with pytest.raises(SchematicError, match=r"unknown tag type 99 at byte 3\)"):
+        read_structure(path)

@@ -107,11 +107,13 @@ def _scan_nbt(data: bytes, byteorder: str = "big") -> None:
         if frame is None:
             if pos + 1 > n:
                 raise _Invalid("not valid NBT (the data is truncated)")
-            tag = data[pos]
+            tag_at, tag = pos, data[pos]
             pos += 1
             if tag == 0:
                 stack.pop()
                 continue
+            if tag > 12:  # before its name's length is read: the error points at the bad byte itself
+                raise _Invalid(f"not valid NBT (unknown tag type {tag} at byte {tag_at})")
             if pos + 2 > n:
                 raise _Invalid("not valid NBT (the data is truncated)")
             pos += 2 + int.from_bytes(data[pos:pos + 2], byteorder)

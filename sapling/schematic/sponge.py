@@ -25,6 +25,10 @@ from sapling.structure import Coord, Structure
 
 def _read_schem(root: Compound) -> Structure:
     base = root["Schematic"] if isinstance(root.get("Schematic"), Compound) else root
+    if isinstance(base.get("Blocks"), ByteArray) and "Materials" in base:
+        # MCEdit/WorldEdit before 1.13: numeric block ids, which name no block state of today's game.
+        raise _Invalid("a pre-1.13 MCEdit .schematic (numeric block ids) is not supported; "
+                       "load it in WorldEdit on a 1.13+ server and save it again as .schem")
     version = _opt(base, "Version", _INTS, "an integer")
     version = int(version) if version is not None else (3 if "Blocks" in base else 2)
     if version not in (1, 2, 3):

@@ -2,7 +2,9 @@
 
 The import reads top to bottom:
 
-1. **list** every ``.schem``/``.schematic``/``.nbt``/``.litematic`` file under the folder;
+1. **list** every ``.schem``/``.schematic``/``.nbt``/``.litematic``/``.mcstructure`` file under
+   the folder (``.schematic``: Sponge data under the old name; ``.mcstructure``: Bedrock,
+   its blocks translated to Java states by the reader);
 2. **read** each file (``read_file``): palette states to data states with the game's
    defaults (``vocab.data_state``), markers to air, a marker frame recognised, the
    content cropped, its base found (trunk base for trees, centre of the lowest layer
@@ -45,7 +47,11 @@ from sapling.training.dataset.vocab import (
     DEFAULT_MIN_COUNT, FRAME_MARKERS, StateFate, VocabPlan, data_state, fate_counts, merge_group, plan_vocab,
 )
 
-SCHEMATIC_SUFFIXES = (".schem", ".schematic", ".nbt", ".litematic")
+# Suffix -> the ``sapling.schematic`` format that reads it. ``.schematic`` is the name older
+# tools give Sponge files; the reader only knows formats by their own suffix, so it is told.
+SCHEMATIC_FORMATS = {".schem": "schem", ".schematic": "schem", ".nbt": "nbt", ".litematic": "litematic",
+                     ".mcstructure": "mcstructure"}
+SCHEMATIC_SUFFIXES = tuple(SCHEMATIC_FORMATS)
 # Below this many files the process pool costs more than it saves.
 _POOL_MIN_FILES = 64
 
@@ -115,7 +121,7 @@ def read_file(path: Path) -> FileContent | FileSkip:
     try:
         if path.stat().st_size == 0:
             return FileSkip("empty", "the file is empty (0 bytes)")
-        raw = read_structure(path)
+        raw = read_structure(path, SCHEMATIC_FORMATS.get(path.suffix.lower()))
     except Exception as exc:  # noqa: BLE001 -- a broken file must never stop an import
         why = str(exc) if isinstance(exc, SaplingError) else f"{type(exc).__name__}: {exc}"
         return FileSkip("unreadable", why.removeprefix(f"{path}: "))

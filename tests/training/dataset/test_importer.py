@@ -264,3 +264,87 @@ def test_bad_import_requests(schematic_folder, tmp_path):
     with pytest.raises(DatasetError, match="nothing could be imported.*junk.nbt"):
         import_dataset(empty, tmp_path / "o", progress=False)
     assert not (tmp_path / "o").exists()
+
+
+@pytest.fixture
+def bedrock_folder(tmp_path):
+    """oak.schem; Bedrock: sub/birch_tree.mcstructure (glass, a vine), oak_again.mcstructure (oak.schem's
+    blocks), prompted.mcstructure (a prompt in its metadata), half.mcstructure (truncated),
+    java.mcstructure (a Java .nbt under the Bedrock name); spruce.schematic (Sponge data, old name)."""
+    src = tmp_path / "src"
+    write_structure(Structure.from_blocks(tree_blocks(5)), src / "oak.schem")
+    birch = {**tree_blocks(6, "birch"), (1, 0, 0): "glass", (0, 6, 1): "vine[north=true]"}
+    write_structure(Structure.from_blocks(birch), src / "sub" / "birch_tree.mcstructure")
+    write_structure(Structure.from_blocks(tree_blocks(5)), src / "oak_again.mcstructure")
+    write_structure(Structure.from_blocks(tree_blocks(8, "jungle"), metadata={"prompt": "a tall jungle tree"}),
+                    src / "prompted.mcstructure")
+    whole = (src / "prompted.mcstructure").read_bytes()
+    (src / "half.mcstructure").write_bytes(whole[: len(whole) // 2])
+    write_structure(Structure.from_blocks(tree_blocks(4)), tmp_path / "java.nbt")
+    (src / "java.mcstructure").write_bytes((tmp_path / "java.nbt").read_bytes())
+    write_structure(Structure.from_blocks(tree_blocks(9, "spruce")), tmp_path / "spruce.schem")
+    (src / "spruce.schematic").write_bytes((tmp_path / "spruce.schem").read_bytes())
+    return src, birch
+
+
+def test_every_suffix_names_a_format_the_reader_knows():
+    from sapling.schematic import FORMATS
+    from sapling.training.dataset.importer import SCHEMATIC_FORMATS, SCHEMATIC_SUFFIXES
+
+    assert set(SCHEMATIC_FORMATS.values()) == set(FORMATS)  # every format the reader has is imported
+    assert ".mcstructure" in SCHEMATIC_SUFFIXES and SCHEMATIC_FORMATS[".schematic"] == "schem"
+
+
+def test_mcstructure_files_are_read_deduplicated_and_captioned(bedrock_folder, tmp_path):
+    from sapling.training.dataset.vocab import data_state
+
+    src, birch = bedrock_folder
+    summary = import_dataset(src, tmp_path / "imp", min_count=1, progress=False)
+    status = {f.file: f.status for f in summary.files}
+    assert status == {"half.mcstructure": "unreadable", "java.mcstructure": "unreadable",
+                      "oak.schem": "imported", "oak_again.mcstructure": "duplicate",
+                      "prompted.mcstructure": "imported", "spruce.schematic": "imported",
+                      "sub/birch_tree.mcstructure": "imported"}
+    detail = {f.file: f.detail for f in summary.files}
+    assert detail["oak_again.mcstructure"] == "same blocks as oak.schem"  # the same tree across formats
+    assert detail["half.mcstructure"].startswith("not valid NBT") and "NBT" in detail["java.mcstructure"]
+    assert summary.captions_from == {"file name": 3, "file metadata": 1}
+
+    ds = load_dataset(tmp_path / "imp", "all")
+    by_source = {ds[i].attributes["source"]: ds[i] for i in range(len(ds))}
+    got = by_source["sub/birch_tree.mcstructure"]
+    want = {p: data_state(s).state for p, s in Structure.from_blocks(birch).block_dict().items()}
+    assert got.structure.block_dict() == want  # Bedrock states back to the Java ones, glass and vine too
+    assert got.captions[0] == "birch tree" and got.attributes["species"] == "birch"
+    assert got.attributes["height"] == 7 and got.attributes["type"] == "tree"
+    assert by_source["prompted.mcstructure"].captions == ["a tall jungle tree"]
+    assert by_source["spruce.schematic"].attributes["species"] == "spruce"
+
+    text = dataset_stats(tmp_path / "imp").to_text()
+    assert "unreadable 2" in text and "duplicate 1" in text
+    report = json.loads((tmp_path / "imp" / "import_report.json").read_text())
+    assert {f["file"]: f["status"] for f in report["files"]} == status
+
+
+def test_a_broken_mcstructure_changes_nothing_else(bedrock_folder, tmp_path):
+    src, _ = bedrock_folder
+    import_dataset(src, tmp_path / "with", min_count=1, progress=False)
+    for name in ("half.mcstructure", "java.mcstructure"):
+        (src / name).unlink()
+    import_dataset(src, tmp_path / "without", min_count=1, progress=False)
+    for name in ("entries.jsonl", "vocab.json"):
+        assert (tmp_path / "with" / name).read_bytes() == (tmp_path / "without" / name).read_bytes()
+
+
+def test_cli_imports_a_folder_with_mcstructure_files(bedrock_folder, tmp_path):
+    from typer.testing import CliRunner
+
+    from sapling.cli import app
+
+    src, _ = bedrock_folder
+    r = CliRunner().invoke(app, ["dataset", "import", str(src), "--out", str(tmp_path / "d"), "--min-count", "1"])
+    assert r.exit_code == 0, r.output
+    assert "Imported 4 of 7 files" in r.output
+    assert "unreadable: half.mcstructure:" in r.output and "duplicate: oak_again.mcstructure:" in r.output
+    sources = {e.attributes["source"] for e in load_dataset(tmp_path / "d", "all").entries}
+    assert sources == {"oak.schem", "prompted.mcstructure", "spruce.schematic", "sub/birch_tree.mcstructure"}
