@@ -247,6 +247,59 @@ def test_generate_view_metrics_download_and_gallery(page, server, tmp_path):
     assert not [e for e in page.get_log("browser") if e["level"] == "SEVERE"]  # no CSP violation, no 404
 
 
+# Before the page's scripts: while window.dropSpecies is set, the page's socket delivers every
+# message without its `species`, as a server from before the field would send it.
+DROP_SPECIES = """
+const Native = window.WebSocket;
+window.WebSocket = class extends Native {
+  addEventListener(type, listener, ...rest) {
+    if (type !== "message") return super.addEventListener(type, listener, ...rest);
+    return super.addEventListener(type, (event) => {
+      if (!window.dropSpecies) return listener(event);
+      const msg = JSON.parse(event.data);
+      delete msg.species;
+      return listener(new MessageEvent("message", { data: JSON.stringify(msg) }));
+    }, ...rest);
+  }
+};
+"""
+
+
+@pytest.mark.browser
+def test_the_species_and_how_it_was_chosen_are_shown(page, server):
+    from sapling.prompts import species_prior
+
+    script = page.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": DROP_SPECIES})["identifier"]
+    try:
+        open_page(page, server)
+        assert text(page, "m-species") == "–"  # nothing generated yet
+        generate(page, "birch tree", seed=5)
+        plain = "birch (from the prompt's words)"
+        species = page.find_element("id", "m-species")
+        assert species.text == plain and species.get_attribute("title") == species_prior("birch tree").why
+        button = page.find_element("css selector", "#gallery li button")
+        assert f"species: {plain}" in button.get_attribute("title")
+
+        why = species_prior("Birke").why  # another language: the page says which word chose it
+        assert why.startswith("birch: ")
+        generate(page, "Birke", seed=5)
+        assert text(page, "m-species") == f"birch (from the prompt: {why.removeprefix('birch: ')})"
+
+        generate(page, "a tree", seed=5)  # no tree named: the model chose
+        assert text(page, "m-species").endswith(f" (the model's own choice; {species_prior('a tree').why})")
+
+        page.execute_script("window.dropSpecies = true")  # an older server: no species in the reply
+        generate(page, "oak tree", seed=5)
+        items = page.find_elements("css selector", "#gallery li")
+        assert text(page, "m-species") == "–" and page.find_element("id", "m-species").get_attribute("title") == ""
+        assert "species: –" in items[0].find_element("tag name", "button").get_attribute("title")
+        items[-1].find_element("tag name", "button").click()  # the birch tree again: its species too
+        assert text(page, "m-species") == plain
+        assert not [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
+    finally:
+        page.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script})
+
+
 @pytest.mark.browser
 def test_errors_appear_next_to_their_control(page, server):
     open_page(page, server)

@@ -259,7 +259,7 @@ function onStructurePart(req, msg) {
   const blocks = parts.flatMap((p) => p.blocks.map(([x, y, z, i]) => [x, y, z, head.palette[i]]));
   req.result = {
     prompt: req.prompt, size: head.size, origin: head.origin, blocks,
-    metrics: head.metrics, schem: head.schem || null, elapsedMs: null,
+    metrics: head.metrics, species: head.species || null, schem: head.schem || null, elapsedMs: null,
   };
   show(req.result);
 }
@@ -335,6 +335,19 @@ function updateGenerate() {
 
 const pct = (v) => (v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)} %`);
 
+// A reply's `species` (docs/protocol.md) -> "birch (from the prompt's words)"; "–" when the reply
+// has none (an older server) or no species was chosen (a model whose blocks have none).
+function speciesText(species) {
+  if (!species || !species.chosen) return "–";
+  const name = species.chosen.replace(/_/g, " ");
+  // `why` starts with the species' name when words chose it ("birch: 'Birke' (de name of birch)").
+  const said = species.why || "";
+  const why = said.startsWith(`${name}: `) ? said.slice(name.length + 2) : said;
+  if (species.by !== "prompt") return why ? `${name} (the model's own choice; ${why})` : `${name} (the model's own choice)`;
+  if (species.plain || !why) return `${name} (from the prompt's words)`;
+  return `${name} (from the prompt: ${why})`;
+}
+
 function show(result) {
   state.shown = result;
   view.setGrid(result.size, result.origin);
@@ -347,6 +360,8 @@ function show(result) {
   const total = result.elapsedMs === null ? "" : `, request ${(result.elapsedMs / 1000).toFixed(2)} s`;
   $("m-time").textContent = `${m.seconds.toFixed(2)} s per tree${total}`;
   $("m-seed").textContent = String(m.seed);
+  $("m-species").textContent = speciesText(result.species);
+  $("m-species").title = (result.species && result.species.why) || "";
   $("download").disabled = !result.schem;
   for (const item of $("gallery").children) item.classList.toggle("current", item.result === result);
 }
@@ -375,7 +390,7 @@ function addToGallery(result) {
   item.result = result;
   const button = document.createElement("button");
   button.type = "button";
-  button.title = `show "${result.prompt}" (seed ${result.metrics.seed}) again`;
+  button.title = `show "${result.prompt}" (seed ${result.metrics.seed}; species: ${speciesText(result.species)}) again`;
   const img = document.createElement("img");
   img.src = view.snapshot(200);
   img.alt = result.prompt;
