@@ -265,7 +265,7 @@ class TrainingConfig:
     val_every_n_epochs: int = 1
     # sample the prompts below every K epochs and log their metrics and a preview; 0 = never
     sample_every_n_epochs: int = 50
-    # prompts for the periodic samples
+    # prompts for the periodic samples; one that starts with a trained size ("huge acacia tree") is drawn at it
     sample_prompts: tuple[str, ...] = ("oak tree", "tall birch tree", "spruce tree", "cherry tree")
     # samples per prompt in the periodic check
     sample_num_samples: int = 2

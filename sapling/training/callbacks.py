@@ -10,6 +10,7 @@ import lightning as L
 import numpy as np
 
 from sapling.metrics import tree_metrics
+from sapling.structure import DEFAULT_SIZE, SIZES
 
 
 def _log_dir(trainer: L.Trainer) -> Path:
@@ -27,16 +28,27 @@ def _log_dir(trainer: L.Trainer) -> Path:
     return Path(path or trainer.default_root_dir)
 
 
+def prompt_size(prompt: str, sizes: tuple[str, ...]) -> str:
+    """The size a sample prompt is drawn at: its first word when that names a trained size
+    ("huge acacia tree" -> huge, as ``!tree huge ...`` in chat), else the default size."""
+    words = prompt.split(maxsplit=1)
+    first = words[0].lower() if words else ""
+    return first if first in sizes and first in SIZES else DEFAULT_SIZE
+
+
 class SampleEvaluation(L.Callback):
     """Every ``every_n_epochs`` epochs: sample fixed prompts through ``TreePipeline``.
 
     Logs mean connectivity, species purity and leaf decay (``samples/...``) and saves
     a preview grid ``checkpoints/samples-epoch=N.png`` beside the checkpoints: the
-    "test after epoch 50, 100, 150" routine, done by itself.
+    "test after epoch 50, 100, 150" routine, done by itself. A prompt that starts with one
+    of the trained ``sizes`` ("huge acacia tree") is drawn at that size (``prompt_size``).
     """
 
-    def __init__(self, prompts: tuple[str, ...], every_n_epochs: int, num_samples: int, steps: int, seed: int = 0):
+    def __init__(self, prompts: tuple[str, ...], every_n_epochs: int, num_samples: int, steps: int, seed: int = 0,
+                 sizes: tuple[str, ...] = (DEFAULT_SIZE,)):
         self.prompts, self.every, self.num_samples, self.steps, self.seed = prompts, every_n_epochs, num_samples, steps, seed
+        self.sizes = tuple(sizes)
 
     def on_validation_epoch_end(self, trainer: L.Trainer, module) -> None:
         epoch = trainer.current_epoch + 1
@@ -48,9 +60,16 @@ class SampleEvaluation(L.Callback):
         from sapling.prompts import species_from_prompt
 
         was_training = module.ema.training
+        pipe = module.pipeline()
         # Raw samples (no post-processing): the metrics judge the model, not the clean-up.
-        structures = module.pipeline()(list(self.prompts), num_samples=self.num_samples, steps=self.steps,
-                                       seed=self.seed, postprocess="none")
+        by_prompt = {}
+        for size in dict.fromkeys(prompt_size(p, self.sizes) for p in self.prompts):
+            prompts = [p for p in self.prompts if prompt_size(p, self.sizes) == size]
+            drawn = pipe(prompts, num_samples=self.num_samples, size=size, steps=self.steps, seed=self.seed,
+                         postprocess="none")
+            for k, prompt in enumerate(prompts):
+                by_prompt[prompt] = drawn[k * self.num_samples:(k + 1) * self.num_samples]
+        structures = [s for p in self.prompts for s in by_prompt[p]]
         module.ema.train(was_training)
         rows = [tree_metrics(s, species_from_prompt(s.metadata["prompt"])) for s in structures]
         purity = [r.species_purity for r in rows if r.species_purity is not None]

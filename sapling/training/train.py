@@ -87,7 +87,7 @@ def train(config: Config, resume: str | Path | None = None, root: str | Path = "
         callbacks.append(EarlyStopping(monitor="val/loss", patience=t.early_stopping.patience, mode="min"))
     if t.sample_every_n_epochs > 0 and t.sample_prompts:
         callbacks.append(SampleEvaluation(t.sample_prompts, t.sample_every_n_epochs, t.sample_num_samples,
-                                          config.sampling.sampling_steps, seed=t.seed))
+                                          config.sampling.sampling_steps, seed=t.seed, sizes=config.data.sizes))
     trainer = L.Trainer(
         max_epochs=t.num_epochs,
         accelerator=t.accelerator,
