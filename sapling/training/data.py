@@ -10,7 +10,7 @@ Batches never mix size buckets (grids of one batch share a shape). A batch is
 ``{"tokens": (B, X, Y, Z) long, "captions": list[str], "window": Window}``; one caption
 per tree is drawn at random each time it is seen. With ``data.window`` a tree larger than
 the window is cut to a window of it, at a random place each time it is seen (at a fixed
-place per tree for validation, so that the loss compares between epochs); ``window`` says
+place per tree for validation, so that the loss compares between epochs; ``window_offset``); ``window`` says
 where each grid sits in its whole tree.
 """
 
@@ -44,6 +44,17 @@ def window_shape(grid: tuple[int, ...], window: tuple[int, ...]) -> tuple[int, i
     return tuple(min(g, w) for g, w in zip(grid, window)) if window else tuple(grid)  # type: ignore[return-value]
 
 
+def window_offset(n: int, s: int, generator: torch.Generator | None = None) -> int:
+    """Where a window of side ``s`` starts on an axis of ``n`` voxels: centred on a uniformly random
+    voxel, then pushed back inside the grid. A uniform start would see each end of the axis in
+    only 1 of ``n - s + 1`` windows (a huge tree's ground patch and crown top in 1 of 33); this way
+    every voxel is seen in at least ~s/2n of them (the ground in 27%, the middle in 75%)."""
+    if n <= s:
+        return 0
+    centre = int(torch.randint(n, (), generator=generator))
+    return min(max(centre - s // 2, 0), n - s)
+
+
 class TreeSet(torch.utils.data.Dataset):
     """Trees of one split as ``(bucket, row)`` items; ``__getitem__`` takes a flat index.
 
@@ -74,7 +85,7 @@ class TreeSet(torch.utils.data.Dataset):
         grid = bucket.blocks[row]
         shape = window_shape(grid.shape, self.window)
         g = torch.Generator().manual_seed(i) if self.fixed else None
-        offset = [int(torch.randint(n - s + 1, (), generator=g)) for n, s in zip(grid.shape, shape)]
+        offset = [window_offset(n, s, g) for n, s in zip(grid.shape, shape)]
         (ox, oy, oz), (sx, sy, sz) = offset, shape
         tokens = grid[ox:ox + sx, oy:oy + sy, oz:oz + sz].astype(np.int64)
         return torch.from_numpy(tokens), cap, torch.tensor(offset), torch.tensor(grid.shape)

@@ -8,7 +8,7 @@ from sapling.blocks import BlockVocab
 from sapling.config import Config, DataConfig, config_from_dict, config_to_dict
 from sapling.errors import ConfigError
 from sapling.model.unet3d import Window, coordinate_channels, window_coordinate_channels
-from sapling.training.data import TreeDataModule, window_shape
+from sapling.training.data import TreeDataModule, window_offset, window_shape
 from sapling.training.train import train
 
 
@@ -30,14 +30,15 @@ def test_window_shape_keeps_smaller_sides():
 
 
 def test_windows_are_cut_from_their_tree_where_the_batch_says(windowed):
+    torch.manual_seed(0)  # where the windows fall
     seen_offsets = set()
-    for batch in windowed.train_dataloader():
-        assert batch["tokens"].shape[1:] == (16, 16, 16)
-        for tokens, offset, frame, i in zip(batch["tokens"], batch["window"].offset, batch["window"].frame,
-                                            range(len(batch["tokens"]))):
-            assert tuple(frame.tolist()) in {(16, 16, 16), (16, 32, 16)}
-            assert 0 <= offset[1] <= frame[1] - 16 and offset[0] == offset[2] == 0
-            seen_offsets.add(int(offset[1]))
+    for _ in range(3):  # a few epochs: the big trees are few
+        for batch in windowed.train_dataloader():
+            assert batch["tokens"].shape[1:] == (16, 16, 16)
+            for offset, frame in zip(batch["window"].offset, batch["window"].frame):
+                assert tuple(frame.tolist()) in {(16, 16, 16), (16, 32, 16)}
+                assert 0 <= offset[1] <= frame[1] - 16 and offset[0] == offset[2] == 0
+                seen_offsets.add(int(offset[1]))
     assert len(seen_offsets) > 3  # big trees are seen at many heights
     # Every window is the slice of a real tree at its offset.
     ts = windowed.train_set
@@ -103,3 +104,15 @@ def test_a_windowed_run_trains_on_windows_and_samples_whole_trees(tmp_path):
     assert pipe.model.config.coord_frame == "world"
     tree = pipe("spruce tree", size="big", steps=2, seed=0, postprocess="none")[0]
     assert tree.shape == (16, 32, 16)
+
+
+def test_window_offsets_see_the_ends_of_a_tall_tree_often():
+    """A huge tree's ground patch (y = 0) and crown top (y = 63) get a fair share of 16x32x16 windows."""
+    g = torch.Generator().manual_seed(0)
+    offsets = torch.tensor([window_offset(64, 32, g) for _ in range(4000)])
+    assert offsets.min() == 0 and offsets.max() == 32  # always inside the grid, and reaching both ends
+    sees = lambda y: ((offsets <= y) & (y < offsets + 32)).float().mean().item()  # noqa: E731
+    assert 0.22 < sees(0) < 0.32 and 0.20 < sees(63) < 0.30  # a uniform start: 1 in 33 (0.03)
+    assert 0.68 < sees(31) < 0.82
+    assert min(sees(y) for y in range(64)) > 0.2
+    assert window_offset(16, 16, g) == 0 and window_offset(10, 16, g) == 0
