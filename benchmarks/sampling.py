@@ -37,12 +37,13 @@ def main() -> None:
     ap.add_argument("--batches", default="1,16", help="comma-separated batch sizes")
     ap.add_argument("--precisions", default="bf16,fp32")
     ap.add_argument("--guidance", default="1,3")
-    ap.add_argument("--memory-format", choices=["channels_last", "contiguous"], default="channels_last",
-                    help="the network's weight layout (the pipeline's own choice on CPU is channels_last)")
+    ap.add_argument("--memory-format", choices=["contiguous", "channels_last"], default="contiguous",
+                    help="the network's weight layout (the pipeline's is contiguous; channels_last was measured "
+                         "slower at batch 1 on an AVX2 CPU, docs/BENCHMARKS.md)")
     args = ap.parse_args()
     pipe = TreePipeline.from_checkpoint(args.checkpoint or default_checkpoint(), device="cpu")
-    if args.memory_format == "contiguous":
-        pipe.model.to(memory_format=torch.contiguous_format)
+    if args.memory_format == "channels_last":
+        pipe.model.to(memory_format=torch.channels_last_3d)
     sizes = args.sizes.split(",") if args.sizes else ["normal"] if args.quick else ["normal", "big", "huge"]
     steps_list = ([int(s) for s in args.steps.split(",")] if args.steps
                   else [8, 16] if args.quick else [8, 16, 32, 100])

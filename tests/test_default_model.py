@@ -18,7 +18,7 @@ def test_shipped_checkpoint_is_small_and_complete():
     assert all(v.dtype.is_floating_point is False or v.dtype.itemsize == 2 for v in ck.state_dict.values())
     assert isinstance(ck.sample_config, SampleConfig)
     assert ck.sample_config.sampler == "plain" and ck.sample_config.postprocess == "repair"
-    assert ck.info.get("recipe") == "cpu"
+    assert ck.info.get("recipe") == "cpu-every-size"  # phase 3: trained on every size
 
 
 def test_shipped_model_grows_a_connected_oak():
@@ -28,3 +28,13 @@ def test_shipped_model_grows_a_connected_oak():
     assert m.connectivity == 1.0 and m.face_connectivity == 1.0
     assert m.logs >= 3 and m.leaves >= 10
     assert m.species_purity is not None and m.species_purity >= 0.9
+
+
+def test_shipped_model_grows_a_tall_huge_tree():
+    """The shipped model was trained on huge trees: a huge prompt fills the tall grid, whole."""
+    pipe = TreePipeline.from_checkpoint(default_checkpoint(), device="cpu")
+    tree = pipe("huge acacia tree", size="huge", steps=6, seed=2)[0]
+    m = tree_metrics(tree, "acacia")
+    assert m.connectivity == 1.0 and m.species_purity == 1.0
+    heights = [y for y in range(tree.blocks.shape[1]) if tree.blocks[:, y, :].any()]
+    assert max(heights) - min(heights) >= 32  # taller than any big tree's grid

@@ -98,10 +98,6 @@ class TreePipeline:
         ckpt = Checkpoint.load(path)
         dev = resolve_device(device)
         model = load_network(ckpt, path)
-        if dev.type == "cpu":
-            # oneDNN's 3D convolutions run ~20% faster on channels-last weights (benchmarks/sampling.py
-            # --memory-format); the pipeline owns this network, so its layout is ours to choose.
-            model = model.to(memory_format=torch.channels_last_3d)
         if text_encoder is None:
             text_encoder = TextEncoder(ckpt.model_config.text_encoder, device=dev,
                                        max_length=ckpt.model_config.text_max_length)
