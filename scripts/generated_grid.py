@@ -17,7 +17,7 @@ from sapling.structure import DEFAULT_SIZE, SIZES
 
 SPECIES_PROMPTS = ["oak tree", "birch tree", "spruce tree", "cherry tree", "acacia tree", "dark oak tree",
                    "jungle tree", "azalea tree", "pale oak tree", "mangrove tree"]
-# The size word players use for each bucket ("tall birch tree" reads better than "normal").
+# The word players put before a prompt for each bucket (as in chat: "!tree huge oak tree").
 SIZE_WORDS = {"normal": "", "big": "big ", "huge": "huge "}
 
 

@@ -17,7 +17,6 @@ import statistics
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from sapling.config import load_config
 from sapling.model.checkpoint import Checkpoint, load_network
@@ -26,15 +25,9 @@ from sapling.model.text import TextEncoder
 from sapling.model.unet3d import Window
 from sapling.training.data import TreeDataModule, TreeSet
 from sapling.training.dataset.load import load_dataset
+from sapling.training.module import class_weights, masked_loss
 
 PROGRESS = (0.3, 0.6, 0.9)
-
-
-def masked_loss(logits: torch.Tensor, x0: torch.Tensor, mask: torch.Tensor, weight: torch.Tensor) -> float:
-    """(B, V, X, Y, Z) logits, (B, X, Y, Z) targets and mask -> the training loss over masked voxels."""
-    ce = F.cross_entropy(logits.float(), x0, weight=weight, reduction="none")
-    m = mask.float()
-    return float((ce * m).sum() / (weight[x0] * m).sum().clamp(min=1.0))
 
 
 def main() -> None:
@@ -51,8 +44,7 @@ def main() -> None:
     trees = TreeSet(load_dataset(data.dataset_dir(), "test", vocab=ck.vocab), ("huge",))
     text = TextEncoder(ck.model_config.text_encoder, max_length=ck.model_config.text_max_length)
     schedule = MaskSchedule(ck.model_config.mask_schedule)
-    weight = torch.ones(len(ck.vocab))
-    weight[0] = cfg.training.air_weight
+    weight = class_weights(len(ck.vocab), cfg.training.air_weight)
     torch.manual_seed(0)  # the caption each tree is seen with
     g = torch.Generator().manual_seed(0)
     rows: dict[float, list[tuple[float, float]]] = {t: [] for t in PROGRESS}
@@ -75,8 +67,8 @@ def main() -> None:
                     w_x0.append(x0[cut])
                     w_mask.append(noised.mask[cut])
                 y0, m = torch.cat(w_x0, dim=2), torch.cat(w_mask, dim=2)
-                rows[t].append((masked_loss(torch.cat(w_logits_whole, dim=3), y0, m, weight),
-                                masked_loss(torch.cat(w_logits, dim=3), y0, m, weight)))
+                rows[t].append((float(masked_loss(torch.cat(w_logits_whole, dim=3), y0, m, weight)),
+                                float(masked_loss(torch.cat(w_logits, dim=3), y0, m, weight))))
     print(f"{args.checkpoint}: {len(rows[PROGRESS[0]])} held-out huge trees")
     print(f"{'t':>4} {'masked':>7} {'whole grid':>11} {'windows':>8}")
     for t, pairs in rows.items():

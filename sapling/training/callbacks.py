@@ -62,14 +62,15 @@ class SampleEvaluation(L.Callback):
         was_training = module.ema.training
         pipe = module.pipeline()
         # Raw samples (no post-processing): the metrics judge the model, not the clean-up.
-        by_prompt = {}
-        for size in dict.fromkeys(prompt_size(p, self.sizes) for p in self.prompts):
-            prompts = [p for p in self.prompts if prompt_size(p, self.sizes) == size]
-            drawn = pipe(prompts, num_samples=self.num_samples, size=size, steps=self.steps, seed=self.seed,
-                         postprocess="none")
-            for k, prompt in enumerate(prompts):
-                by_prompt[prompt] = drawn[k * self.num_samples:(k + 1) * self.num_samples]
-        structures = [s for p in self.prompts for s in by_prompt[p]]
+        sizes = [prompt_size(p, self.sizes) for p in self.prompts]
+        drawn: dict[int, list] = {}  # prompt index -> its samples; one pipeline call per size
+        for size in dict.fromkeys(sizes):
+            picked = [i for i, s in enumerate(sizes) if s == size]
+            out = pipe([self.prompts[i] for i in picked], num_samples=self.num_samples, size=size, steps=self.steps,
+                       seed=self.seed, postprocess="none")
+            for k, i in enumerate(picked):
+                drawn[i] = out[k * self.num_samples:(k + 1) * self.num_samples]
+        structures = [s for i in range(len(self.prompts)) for s in drawn[i]]
         module.ema.train(was_training)
         rows = [tree_metrics(s, species_from_prompt(s.metadata["prompt"])) for s in structures]
         purity = [r.species_purity for r in rows if r.species_purity is not None]

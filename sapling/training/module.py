@@ -33,6 +33,21 @@ def lr_factor(step: int, warmup_steps: int, total_steps: int, min_factor: float 
     return min_factor + (1.0 - min_factor) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+def class_weights(vocab_size: int, air_weight: float) -> torch.Tensor:
+    """(V,) per-class loss weights: 1 for every block, ``air_weight`` for air (id 0; trees are mostly air)."""
+    weights = torch.ones(vocab_size)
+    weights[0] = air_weight
+    return weights
+
+
+def masked_loss(logits: torch.Tensor, x0: torch.Tensor, mask: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """The training loss: (B, V, X, Y, Z) logits against (B, X, Y, Z) blocks, cross-entropy at the
+    masked voxels only, each weighted by its class (``class_weights``) and normalised by those weights."""
+    ce = F.cross_entropy(logits.float(), x0, weight=weights, reduction="none")
+    m = mask.float()
+    return (ce * m).sum() / (weights[x0] * m).sum().clamp(min=1.0)
+
+
 class TreeDiffusionModule(L.LightningModule):
     """Trains ``UNet3D`` to predict the blocks at masked voxels of corpus trees."""
 
@@ -45,9 +60,8 @@ class TreeDiffusionModule(L.LightningModule):
         self.model = UNet3D(self.config.model)
         self.ema = copy.deepcopy(self.model).requires_grad_(False).eval()
         self.schedule = MaskSchedule(self.config.model.mask_schedule)
-        weights = torch.ones(len(self.vocab))
-        weights[0] = self.config.training.air_weight  # trees are mostly air
-        self.register_buffer("class_weights", weights, persistent=False)
+        self.register_buffer("class_weights", class_weights(len(self.vocab), self.config.training.air_weight),
+                             persistent=False)
         self._text: TextEncoder | None = None
 
     # --- text conditioning (frozen, not part of the checkpoint) ---
@@ -79,11 +93,8 @@ class TreeDiffusionModule(L.LightningModule):
         # Where each grid sits in its tree; whole trees (no data.window) need none.
         window = batch.get("window") if self.config.data.window else None
         logits = self.model(noised.tokens, noised.ratio, cond.tokens, cond.mask, cond.pooled, window=window)
-        # Cross-entropy at masked voxels only; per-class weights down-weight air.
-        ce = F.cross_entropy(logits.float(), x0, weight=self.class_weights, reduction="none")
+        loss = masked_loss(logits, x0, noised.mask, self.class_weights)
         m = noised.mask.float()
-        w = self.class_weights[x0] * m
-        loss = (ce * m).sum() / w.sum().clamp(min=1.0)
         acc = ((logits.argmax(1) == x0).float() * m).sum() / m.sum().clamp(min=1.0)
         return loss, acc
 

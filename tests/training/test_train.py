@@ -142,3 +142,19 @@ def test_bucket_batches_never_mix_sizes(tmp_path):
     assert n == len(dm.train_set)
     assert shapes == {(16, 16, 16), (16, 32, 16)}
     assert math.isclose(len(dm.val_set) / (len(dm.val_set) + len(dm.train_set)), 0.2, abs_tol=0.1)
+
+
+def test_masked_loss_counts_masked_voxels_only_and_weighs_air_down():
+    from sapling.training.module import class_weights, masked_loss
+
+    weights = class_weights(3, air_weight=0.5)
+    assert weights.tolist() == [0.5, 1.0, 1.0]
+    x0 = torch.tensor([[0, 1, 2, 1]]).reshape(1, 2, 2, 1)
+    right = torch.nn.functional.one_hot(x0, 3).permute(0, 4, 1, 2, 3).float() * 20  # (B, V, X, Y, Z), sure and right
+    mask = torch.tensor([[True, True, False, False]]).reshape(1, 2, 2, 1)
+    assert masked_loss(right, x0, mask, weights) < 1e-6
+    wrong_unmasked = right.clone()
+    wrong_unmasked[0, :, 1, 0, 0] = torch.tensor([20.0, 0.0, 0.0])  # a wrong guess where nothing is masked
+    assert masked_loss(wrong_unmasked, x0, mask, weights) < 1e-6
+    flat = torch.zeros_like(right)  # no idea anywhere: ln 3 per voxel, whatever the weights
+    assert masked_loss(flat, x0, mask, weights).item() == pytest.approx(math.log(3), rel=1e-5)
