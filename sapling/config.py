@@ -169,6 +169,10 @@ class SampleConfig:
     # after the first step, keep one species for logs, one for leaves and one ground block per tree
     # (the most probable over the whole grid): independent per-voxel draws otherwise mix species
     species_lock: bool = True
+    # after the last step, add each decoration the prompt asks for ("with a bee nest") and the tree
+    # lacks, at its most probable spot where it would stay in game: the network draws such one-block
+    # features too rarely to honour the request on its own (docs/MODEL.md, "Decorations")
+    place_decorations: bool = True
     # post-processing when a request does not say: none, prune or repair (see sapling.postprocess)
     postprocess: Literal["none", "prune", "repair"] = "repair"
 

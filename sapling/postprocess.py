@@ -308,7 +308,7 @@ class DecorationReport:
                                 self.tips_fixed + other.tips_fixed)
 
 
-def _supports(vocab: BlockVocab) -> np.ndarray:
+def supports(vocab: BlockVocab) -> np.ndarray:
     """Per id: True for blocks a vine or hanging block can attach to (non-air, not a thin decoration)."""
     kinds = vocab.kind_ids
     full = np.array([base_name(s) in _FULL_DECORATIONS for s in vocab.states], dtype=bool)
@@ -337,7 +337,7 @@ def fix_decorations(structure: Structure) -> tuple[Structure, DecorationReport]:
     it and ``tip=false`` elsewhere, as the game sets it.
     """
     vocab = structure.vocab
-    support = _supports(vocab)[structure.blocks]
+    support = supports(vocab)[structure.blocks]
     kinds = structure.kinds()
     carpet = np.array([base_name(s).endswith(_CARPET) for s in vocab.states], dtype=bool)
     found = np.argwhere((kinds == KIND_ID["decoration"]) & ~carpet[structure.blocks])

@@ -4,7 +4,9 @@
   prompt's species where its ``SpeciesPrior`` is clear);
 * ``pick_anchors``: the trunk voxel the connected sampler grows from;
 * ``disconnected``: newly fixed blocks that do not touch the anchored structure;
-* ``repair_mask``: what ``repair`` re-predicts (stray parts plus an air shell).
+* ``repair_mask``: what ``repair`` re-predicts (stray parts plus an air shell);
+* ``decoration_spots`` / ``place_decorations``: where an asked-for decoration could hang, and the
+  most probable such spot for each one the sampler did not draw.
 
 They decide; ``TreePipeline`` applies (fixes tokens, re-masks). Shapes: logits
 ``(B, V, X, Y, Z)``, tokens and masks ``(B, X, Y, Z)``.
@@ -19,7 +21,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from sapling.blocks import KIND_ID, WOOD_SPECIES, BlockVocab
+from sapling.blocks import KIND_ID, WOOD_SPECIES, BlockVocab, parse_state
 from sapling.structure import Structure
 
 Anchor = tuple[int, int, int]
@@ -175,4 +177,116 @@ def repair_mask(grids: np.ndarray, vocab: BlockVocab) -> tuple[np.ndarray, list[
     return remask, anchors
 
 
-__all__ = ["Anchor", "SpeciesLock", "disconnected", "pick_anchors", "repair_mask", "species_lock"]
+# --- decorations the prompt asks for ---
+
+_STEPS = {"east": (1, 0, 0), "west": (-1, 0, 0), "south": (0, 0, 1), "north": (0, 0, -1), "up": (0, 1, 0)}
+_SIDES = ("east", "north", "south", "west")
+
+
+def _neighbour(values: np.ndarray, step: tuple[int, int, int]) -> np.ndarray:
+    """(X, Y, Z) -> (X, Y, Z): ``values`` at each voxel + ``step`` (False / 0 outside the grid)."""
+    out = np.zeros_like(values)
+    src = tuple(slice(max(d, 0), n + min(d, 0)) for d, n in zip(step, values.shape))
+    dst = tuple(slice(max(-d, 0), n + min(-d, 0)) for d, n in zip(step, values.shape))
+    out[dst] = values[src]
+    return out
+
+
+def decoration_spots(grid: np.ndarray, vocab: BlockVocab, ids: Sequence[int],
+                     attached: np.ndarray | None = None) -> np.ndarray:
+    """(X, Y, Z) ids -> (len(ids), X, Y, Z) bool: the air voxels where each decoration block would stay.
+
+    The rules of ``postprocess.fix_decorations`` for a block placed alone: a vine's every face on
+    a support (a non-air block that is not a thin decoration), cocoa facing a jungle log, hanging
+    moss under a support; a bee nest (or hive) beside a log with its entrance free, as the game's
+    beehive decorator hangs them on the trunk. ``attached`` (X, Y, Z) bool limits the supports
+    (to the tree's main structure: a decoration on a floating part would be pruned with it).
+    Other blocks get no spot.
+    """
+    from sapling.postprocess import supports
+
+    kinds = vocab.kind_ids[grid]
+    support = supports(vocab)[grid]
+    log = kinds == KIND_ID["log"]
+    if attached is not None:
+        support, log = support & attached, log & attached
+    jungle_log = log & (np.asarray(vocab.species, dtype=object)[grid] == "jungle")
+    air = grid == 0
+    out = np.zeros((len(ids), *grid.shape), dtype=bool)
+    for k, block in enumerate(ids):
+        name, props = parse_state(vocab.states[block])
+        if name == "minecraft:vine":
+            faces = [f for f in _STEPS if props.get(f) == "true"]
+            ok = air.copy() if faces else np.zeros_like(air)
+            for f in faces:
+                ok &= _neighbour(support, _STEPS[f])
+        elif name == "minecraft:cocoa" and props.get("facing") in _SIDES:
+            ok = air & _neighbour(jungle_log, _STEPS[props["facing"]])
+        elif name == "minecraft:pale_hanging_moss":
+            ok = air & _neighbour(support, _STEPS["up"])
+        elif name in ("minecraft:bee_nest", "minecraft:beehive"):
+            beside = np.logical_or.reduce([_neighbour(log, _STEPS[f]) for f in _SIDES])
+            facing = props.get("facing")
+            ok = air & beside & (_neighbour(air, _STEPS[facing]) if facing in _SIDES else True)
+        else:
+            continue
+        out[k] = ok
+    return out
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One decoration block ``place_decorations`` adds: ``block`` (a vocabulary id) at ``position``."""
+
+    decoration: str
+    position: Anchor
+    block: int
+
+
+def place_decorations(log_probs: torch.Tensor, grid: np.ndarray, vocab: BlockVocab, asked: frozenset[str],
+                      preferred: np.ndarray | None = None) -> list[Placement]:
+    """For each decoration in ``asked`` that ``grid`` lacks (or has only where the game would not
+    keep it), its most probable spot.
+
+    ``log_probs`` (V, X, Y, Z): the sampler's last prediction (-inf for blocks the species lock
+    ruled out: no cocoa on a birch); ``grid`` (X, Y, Z) ids after the last step. Spots are
+    ``decoration_spots`` on the grid's main structure; voxels of ``preferred`` (X, Y, Z) bool,
+    those the last step still predicted, come first, because a voxel fixed earlier was predicted
+    with its block in view. A decoration with no spot (cocoa on a tree without jungle logs) is
+    left out: the prompt asked for something this tree cannot hold.
+    """
+    from sapling.metrics import DECORATION_BLOCKS, decorations_present, main_structure
+    from sapling.postprocess import fix_decorations
+
+    if not asked.intersection(DECORATION_BLOCKS):
+        return []
+    tree = Structure(grid, vocab)
+    kept = decorations_present(fix_decorations(tree)[0])  # a cocoa facing away from its log does not count
+    missing = [d for d in sorted(asked) if d in DECORATION_BLOCKS and d not in kept]
+    if not missing:
+        return []
+    main = main_structure(tree, "face")
+    if main is None:
+        return []
+    placed: list[Placement] = []
+    for d in missing:
+        ids = [i for i, s in enumerate(vocab.states) if parse_state(s)[0] in DECORATION_BLOCKS[d]]
+        if not ids:
+            continue
+        spots = decoration_spots(grid, vocab, ids, main)
+        score = log_probs[ids].float().cpu().numpy().astype(np.float64)
+        score[~spots] = -np.inf
+        if preferred is not None:
+            score[:, ~preferred] -= 1e4
+        best = int(np.argmax(score))
+        if not np.isfinite(score.flat[best]):
+            continue
+        k, x, y, z = np.unravel_index(best, score.shape)
+        placed.append(Placement(d, (int(x), int(y), int(z)), ids[int(k)]))
+        grid = grid.copy()
+        grid[x, y, z] = ids[int(k)]  # the next decoration sees this one (no two on one voxel)
+    return placed
+
+
+__all__ = ["Anchor", "Placement", "SpeciesLock", "decoration_spots", "disconnected", "pick_anchors",
+           "place_decorations", "repair_mask", "species_lock"]

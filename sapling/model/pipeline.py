@@ -31,7 +31,7 @@ from sapling.model.checkpoint import Checkpoint, bf16_pays, load_network, resolv
 from sapling.model.schedule import MaskSchedule, masked_fraction
 from sapling.model.text import TextEncoder
 from sapling.model.unet3d import UNet3D
-from sapling.prompts import SpeciesPrior, species_prior
+from sapling.prompts import SpeciesPrior, decorations_asked, species_prior
 from sapling.structure import DEFAULT_SIZE, Structure, size_of
 
 @dataclass(frozen=True)
@@ -153,14 +153,18 @@ class TreePipeline:
 
     def _denoise(self, tokens: torch.Tensor, mask: torch.Tensor, emb, uncond, guidance_scale: float, steps: int,
                 gen: list[torch.Generator], temperature: float, connected: bool, anchors: list | None,
-                callback: StepCallback | None, candidates: list | None = None) -> tuple[torch.Tensor, list]:
+                callback: StepCallback | None, candidates: list | None = None,
+                asked: list[frozenset[str]] | None = None) -> tuple[torch.Tensor, list, list]:
         """Run ``steps`` unmasking steps from ``tokens``/``mask``; returns the final tokens and, per
-        sample, the species the lock chose (None without a lock). ``candidates``: per sample, the
-        species the lock may choose among (None: any)."""
+        sample, the species the lock chose (None without a lock) and the decorations placed because
+        the prompt asked for them. ``candidates``: per sample, the species the lock may choose among
+        (None: any); ``asked``: per sample, the decorations its prompt asks for."""
         start_masked = mask.flatten(1).sum(dim=1)
         allowed = None
         locked: list = [None] * tokens.shape[0]
+        placed: list[list[str]] = [[] for _ in range(tokens.shape[0])]
         for step in range(steps):
+            before = mask
             logits = self._logits(tokens, mask, emb, uncond, guidance_scale)
             if self.defaults.species_lock:
                 if allowed is None:
@@ -176,6 +180,8 @@ class TreePipeline:
             if connected:
                 self._keep_connected(tokens, mask, newly, anchors, final=step == steps - 1)
                 newly = newly & ~mask
+            if step == steps - 1 and asked is not None and self.defaults.place_decorations:
+                placed = self._place_decorations(logits, tokens, before, asked, newly)
             if callback is not None:
                 fixed = newly & (tokens != 0)
                 if step == 0 and connected:
@@ -184,7 +190,26 @@ class TreePipeline:
                             fixed[i, anchor[0], anchor[1], anchor[2]] = True
                 pos = fixed.nonzero().cpu().numpy()
                 callback(StepEvent(step + 1, steps, pos, tokens[fixed].cpu().numpy(), self.vocab))
-        return tokens, locked
+        return tokens, locked, placed
+
+    def _place_decorations(self, logits: torch.Tensor, tokens: torch.Tensor, preferred: torch.Tensor,
+                           asked: list[frozenset[str]], newly: torch.Tensor) -> list[list[str]]:
+        """Add each asked-for decoration a sample lacks at its most probable spot
+        (``constraints.place_decorations``), in ``tokens`` and ``newly``; per sample, what was added.
+        The network draws decorations rarely (a bee nest is one block of a tree), so a prompt that
+        names one would otherwise often go without."""
+        placed: list[list[str]] = []
+        for i, want in enumerate(asked):
+            placed.append([])
+            if not want:
+                continue
+            log_probs = torch.log_softmax(logits[i].float(), dim=0)
+            for p in constraints.place_decorations(log_probs, tokens[i].cpu().numpy(), self.vocab, want,
+                                                   preferred[i].cpu().numpy()):
+                tokens[(i, *p.position)] = p.block
+                newly[(i, *p.position)] = True
+                placed[i].append(p.decoration)
+        return placed
 
     @torch.inference_mode()
     def __call__(
@@ -236,16 +261,18 @@ class TreePipeline:
         emb, uncond = self._encode_prompts([priors[p].model_prompt or p for p in expanded], guidance_scale)
         candidates = [None if priors[p].source == "none" else priors[p].candidates for p in expanded]
         tokens, mask = self._prepare_tokens(len(expanded), size)
-        tokens, locked = self._denoise(tokens, mask, emb, uncond, guidance_scale, steps, gen, temperature,
-                                       sampler == "connected", None, callback, candidates)
+        asked = [decorations_asked(p) for p in expanded]
+        tokens, locked, placed = self._denoise(tokens, mask, emb, uncond, guidance_scale, steps, gen, temperature,
+                                               sampler == "connected", None, callback, candidates, asked)
         raw = tokens.cpu().numpy()  # the sampler's own output: what "raw" metrics describe
         if postprocess == "repair":
             tokens = self._repair(tokens, emb, uncond, guidance_scale, steps, gen, temperature,
                                   [(sp,) if sp else None for sp in locked])
         out = self._to_structures(tokens.cpu().numpy(), raw, expanded, seeds, num_samples, steps, guidance_scale,
                                   sampler, postprocess)
-        for s, sp in zip(out, locked):
+        for s, sp, want, added in zip(out, locked, asked, placed):
             s.metadata["species"] = _species_info(priors[s.metadata["prompt"]], sp, self.defaults.species_lock)
+            s.metadata["decorations"] = {"asked": sorted(want), "placed": added}
         seconds = (time.perf_counter() - start) / len(out)
         for s in out:
             s.metadata["seconds"] = round(seconds, 4)

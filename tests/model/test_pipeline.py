@@ -199,3 +199,37 @@ def test_without_the_prior_the_model_alone_chooses(tiny_pipeline):
         tiny_pipeline.use_prior = True
     assert tree.metadata["species"]["by"] == "model"
     assert tree.metadata["species"]["why"] == "no known tree named: the model chooses the species"
+
+
+def test_an_asked_for_decoration_is_added_and_nothing_else_changes(tiny_pipeline):
+    """"with a bee nest" from a network that (almost) never draws one: each tree gets one where the
+    game keeps it, and the rest is the sampler's own draw."""
+    import copy
+    from dataclasses import replace
+
+    from sapling.metrics import decorations_present
+    from sapling.postprocess import fix_decorations
+
+    model = copy.deepcopy(tiny_pipeline.model)
+    nests = [i for i, st in enumerate(tiny_pipeline.vocab.states) if st.startswith("minecraft:bee_nest")]
+    with torch.no_grad():
+        model.head.bias[nests] -= 12.0
+        model.head.bias[[i for i, st in enumerate(tiny_pipeline.vocab.states) if "oak_log" in st]] += 2.0
+    pipe = TreePipeline(model, tiny_pipeline.text_encoder, tiny_pipeline.vocab, tiny_pipeline.defaults, "cpu")
+    events = []
+    prompt = "oak tree with a bee nest"
+    asked = pipe(prompt, num_samples=3, steps=2, seed=5, postprocess="none", callback=events.append)
+    pipe.defaults = replace(pipe.defaults, place_decorations=False)
+    plain = pipe(prompt, num_samples=3, steps=2, seed=5, postprocess="none")
+    for i, (a, p) in enumerate(zip(asked, plain)):
+        assert "bee_nest" not in decorations_present(p)
+        assert decorations_present(a) == tuple(sorted({"bee_nest", *decorations_present(p)}))
+        assert a.metadata["decorations"] == {"asked": ["bee_nest"], "placed": ["bee_nest"]}
+        assert p.metadata["decorations"] == {"asked": ["bee_nest"], "placed": []}
+        (changed,) = np.argwhere(a.blocks != p.blocks)  # one block
+        x, y, z = changed
+        assert p.blocks[x, y, z] == 0 and a.vocab.states[a.blocks[x, y, z]].startswith("minecraft:bee_nest")
+        assert (x, y, z) not in fix_decorations(a)[1].removed  # it stays in game
+        streamed = {(x, y, z) for e in events for x, y, z, _ in e.blocks(i)}
+        assert streamed == {(x, y, z) for x, y, z, _ in a.iter_blocks()}  # the bridge sees it too
+    assert tiny_pipeline("oak tree", steps=2, seed=5)[0].metadata["decorations"] == {"asked": [], "placed": []}
