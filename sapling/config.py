@@ -173,14 +173,20 @@ class SampleConfig:
     # lacks, at its most probable spot where it would stay in game: the network draws such one-block
     # features too rarely to honour the request on its own (docs/MODEL.md, "Decorations")
     place_decorations: bool = True
+    # logit penalty on decoration blocks (vines, cocoa, bee nests, hanging moss) the prompt does not
+    # name. The built-in corpus names every such decoration in every caption of a tree that has
+    # it, so "jungle tree" should get none; its recipes set this. 0 (off) suits imported files,
+    # whose captions never name them: there vines are part of what "jungle tree" means
+    unasked_decoration_penalty: float = 0.0
     # post-processing when a request does not say: none, prune or repair (see sapling.postprocess)
     postprocess: Literal["none", "prune", "repair"] = "repair"
 
     def __post_init__(self) -> None:
         if self.sampling_steps < 1:
             raise ConfigError(f"sampling.sampling_steps must be at least 1, got {self.sampling_steps}")
-        if self.guidance_scale < 0 or self.temperature < 0:
-            raise ConfigError("sampling.guidance_scale and sampling.temperature must not be negative")
+        if self.guidance_scale < 0 or self.temperature < 0 or self.unasked_decoration_penalty < 0:
+            raise ConfigError("sampling.guidance_scale, sampling.temperature and "
+                              "sampling.unasked_decoration_penalty must not be negative")
 
 
 @dataclass(frozen=True)

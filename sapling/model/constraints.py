@@ -6,7 +6,8 @@
 * ``disconnected``: newly fixed blocks that do not touch the anchored structure;
 * ``repair_mask``: what ``repair`` re-predicts (stray parts plus an air shell);
 * ``decoration_spots`` / ``place_decorations``: where an asked-for decoration could hang, and the
-  most probable such spot for each one the sampler did not draw.
+  most probable such spot for each one the sampler did not draw; ``decoration_bias``: the logit
+  penalty on decorations nobody asked for.
 
 They decide; ``TreePipeline`` applies (fixes tokens, re-masks). Shapes: logits
 ``(B, V, X, Y, Z)``, tokens and masks ``(B, X, Y, Z)``.
@@ -234,6 +235,21 @@ def decoration_spots(grid: np.ndarray, vocab: BlockVocab, ids: Sequence[int],
     return out
 
 
+def decoration_bias(vocab: BlockVocab, asked: Sequence[frozenset[str]], penalty: float) -> torch.Tensor:
+    """(B, V) logit offsets: ``-penalty`` on the blocks of each decoration a sample's prompt does not
+    ask for (``metrics.DECORATION_BLOCKS``), 0 elsewhere."""
+    from sapling.metrics import DECORATION_BLOCKS
+
+    bias = torch.zeros(len(asked), len(vocab))
+    names = [parse_state(s)[0] for s in vocab.states]
+    for d, blocks in DECORATION_BLOCKS.items():
+        ids = [i for i, n in enumerate(names) if n in blocks]
+        for b, want in enumerate(asked):
+            if d not in want:
+                bias[b, ids] = -penalty
+    return bias
+
+
 @dataclass(frozen=True)
 class Placement:
     """One decoration block ``place_decorations`` adds: ``block`` (a vocabulary id) at ``position``."""
@@ -288,5 +304,5 @@ def place_decorations(log_probs: torch.Tensor, grid: np.ndarray, vocab: BlockVoc
     return placed
 
 
-__all__ = ["Anchor", "Placement", "SpeciesLock", "decoration_spots", "disconnected", "pick_anchors",
+__all__ = ["Anchor", "Placement", "SpeciesLock", "decoration_bias", "decoration_spots", "disconnected", "pick_anchors",
            "place_decorations", "repair_mask", "species_lock"]

@@ -154,18 +154,25 @@ class TreePipeline:
     def _denoise(self, tokens: torch.Tensor, mask: torch.Tensor, emb, uncond, guidance_scale: float, steps: int,
                 gen: list[torch.Generator], temperature: float, connected: bool, anchors: list | None,
                 callback: StepCallback | None, candidates: list | None = None,
-                asked: list[frozenset[str]] | None = None) -> tuple[torch.Tensor, list, list]:
+                asked: list[frozenset[str]] | None = None, place: bool = False) -> tuple[torch.Tensor, list, list]:
         """Run ``steps`` unmasking steps from ``tokens``/``mask``; returns the final tokens and, per
         sample, the species the lock chose (None without a lock) and the decorations placed because
         the prompt asked for them. ``candidates``: per sample, the species the lock may choose among
-        (None: any); ``asked``: per sample, the decorations its prompt asks for."""
+        (None: any); ``asked``: per sample, the decorations its prompt asks for (the others are
+        penalised by ``unasked_decoration_penalty``; with ``place``, missing ones are added)."""
         start_masked = mask.flatten(1).sum(dim=1)
         allowed = None
+        penalty = self.defaults.unasked_decoration_penalty
+        bias = None
+        if asked is not None and penalty:
+            bias = constraints.decoration_bias(self.vocab, asked, penalty).to(tokens.device)[:, :, None, None, None]
         locked: list = [None] * tokens.shape[0]
         placed: list[list[str]] = [[] for _ in range(tokens.shape[0])]
         for step in range(steps):
             before = mask
             logits = self._logits(tokens, mask, emb, uncond, guidance_scale)
+            if bias is not None:
+                logits = logits + bias
             if self.defaults.species_lock:
                 if allowed is None:
                     lock = constraints.species_lock(logits, self.vocab, candidates)
@@ -180,7 +187,7 @@ class TreePipeline:
             if connected:
                 self._keep_connected(tokens, mask, newly, anchors, final=step == steps - 1)
                 newly = newly & ~mask
-            if step == steps - 1 and asked is not None and self.defaults.place_decorations:
+            if step == steps - 1 and place and asked is not None and self.defaults.place_decorations:
                 placed = self._place_decorations(logits, tokens, before, asked, newly)
             if callback is not None:
                 fixed = newly & (tokens != 0)
@@ -263,11 +270,11 @@ class TreePipeline:
         tokens, mask = self._prepare_tokens(len(expanded), size)
         asked = [decorations_asked(p) for p in expanded]
         tokens, locked, placed = self._denoise(tokens, mask, emb, uncond, guidance_scale, steps, gen, temperature,
-                                               sampler == "connected", None, callback, candidates, asked)
+                                               sampler == "connected", None, callback, candidates, asked, True)
         raw = tokens.cpu().numpy()  # the sampler's own output: what "raw" metrics describe
         if postprocess == "repair":
             tokens = self._repair(tokens, emb, uncond, guidance_scale, steps, gen, temperature,
-                                  [(sp,) if sp else None for sp in locked])
+                                  [(sp,) if sp else None for sp in locked], asked)
         out = self._to_structures(tokens.cpu().numpy(), raw, expanded, seeds, num_samples, steps, guidance_scale,
                                   sampler, postprocess)
         for s, sp, want, added in zip(out, locked, asked, placed):
@@ -321,7 +328,8 @@ class TreePipeline:
         ]
 
     def _repair(self, tokens: torch.Tensor, emb, uncond, guidance_scale: float, steps: int,
-                gen: list[torch.Generator], temperature: float, candidates: list | None = None) -> torch.Tensor:
+                gen: list[torch.Generator], temperature: float, candidates: list | None = None,
+                asked: list[frozenset[str]] | None = None) -> torch.Tensor:
         """Re-predict what floats (``constraints.repair_mask``) with the connected sampler, for a
         quarter of the steps."""
         remask, anchors = constraints.repair_mask(tokens.cpu().numpy(), self.vocab)
@@ -330,7 +338,7 @@ class TreePipeline:
         r = torch.from_numpy(remask).to(tokens.device)
         tokens = tokens.masked_fill(r, self.model.config.vocab_size)
         return self._denoise(tokens, r.clone(), emb, uncond, guidance_scale, max(2, steps // 4), gen, temperature,
-                            True, anchors, None, candidates)[0]
+                            True, anchors, None, candidates, asked)[0]
 
     def postprocess(self, structure: Structure, mode: str, before: Structure | None = None) -> Structure:
         """Apply a post-processing mode to one structure, recording a report in its metadata.

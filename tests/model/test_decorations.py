@@ -126,3 +126,17 @@ def test_voxels_the_last_step_predicted_come_first():
     preferred[3, 4, 4] = True
     placed = place_decorations(log_probs, grid, VOCAB, frozenset({"cocoa"}), preferred)
     assert placed[0].position == (3, 4, 4)
+
+
+def test_the_penalty_falls_on_decorations_nobody_asked_for():
+    from sapling.model.constraints import decoration_bias
+
+    bias = decoration_bias(VOCAB, [frozenset({"cocoa"}), frozenset()], 4.0)
+    assert bias.shape == (2, len(VOCAB))
+    cocoa, vine = _ids("minecraft:cocoa"), _ids("minecraft:vine")
+    assert (bias[0, cocoa] == 0).all() and (bias[0, vine] == -4.0).all()
+    assert (bias[1, cocoa] == -4.0).all()
+    others = [i for i in range(len(VOCAB)) if not bias[1, i]]
+    assert _id("minecraft:oak_log[axis=y]") in others and _id("minecraft:mangrove_propagule[age=0,hanging=true]") in others
+    assert len(VOCAB) - len(others) == len(cocoa) + len(vine) + len(_ids("minecraft:bee_nest")) + len(
+        _ids("minecraft:beehive")) + len(_ids("minecraft:pale_hanging_moss"))

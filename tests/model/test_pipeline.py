@@ -233,3 +233,21 @@ def test_an_asked_for_decoration_is_added_and_nothing_else_changes(tiny_pipeline
         streamed = {(x, y, z) for e in events for x, y, z, _ in e.blocks(i)}
         assert streamed == {(x, y, z) for x, y, z, _ in a.iter_blocks()}  # the bridge sees it too
     assert tiny_pipeline("oak tree", steps=2, seed=5)[0].metadata["decorations"] == {"asked": [], "placed": []}
+
+
+def test_the_unasked_decoration_penalty_keeps_decorations_to_prompts_that_name_them(tiny_pipeline):
+    from dataclasses import replace
+
+    from sapling.metrics import decorations_present
+
+    defaults = tiny_pipeline.defaults
+    prompts = ["pale oak tree", "pale oak tree with hanging moss"]
+    try:
+        free = tiny_pipeline(prompts, num_samples=4, steps=2, seed=1, postprocess="none")
+        tiny_pipeline.defaults = replace(defaults, unasked_decoration_penalty=30.0)
+        damped = tiny_pipeline(prompts, num_samples=4, steps=2, seed=1, postprocess="none")
+    finally:
+        tiny_pipeline.defaults = defaults
+    assert any(decorations_present(s) for s in free[:4])  # the random network scatters vines and moss
+    assert not any(decorations_present(s) for s in damped[:4])
+    assert all(decorations_present(s) == ("hanging_moss",) for s in damped[4:])  # asked: kept, nothing else
