@@ -48,6 +48,7 @@ class GenerateResult:
     preview: Path | None = None
     structures: list[Structure] = field(default_factory=list)
     species_note: str = ""  # how the species was chosen, when the prompt does not name it plainly
+    decoration_note: str = ""  # which trees got the decorations the prompt asks for
 
     def table(self) -> str:
         """A fixed-width table, one line per tree, plus where the preview went."""
@@ -60,6 +61,8 @@ class GenerateResult:
                          f"{r.removed:>7} {(r.species or '-'):>8} {purity:>6} {r.seconds:>5.2f}s")
         if self.species_note:
             lines.append(f"species: {self.species_note}")
+        if self.decoration_note:
+            lines.append(f"decorations: {self.decoration_note}")
         if self.preview is not None:
             lines.append(f"preview: {self.preview}")
         return "\n".join(lines)
@@ -161,7 +164,33 @@ def generate_trees(
         png = save_preview(structures, paths[0].with_name(paths[0].stem.rsplit("-", 1)[0] + "-preview.png")
                            if num_samples > 1 else paths[0].with_suffix(".png"),
                            captions=[f"{p.name} · conn {r.connectivity:.2f}" for p, r in zip(paths, rows)])
-    return GenerateResult(rows, png, structures, species_note(structures))
+    return GenerateResult(rows, png, structures, species_note(structures), decoration_note(structures))
+
+
+# Why an asked-for decoration may be missing from a tree (DECORATION_BLOCKS names).
+_DECORATION_NEEDS = {"cocoa": "cocoa grows only on jungle logs", "bee_nest": "a bee nest hangs beside a log",
+                     "vines": "a vine needs a block behind it", "hanging_moss": "hanging moss needs a block above"}
+
+
+def decoration_note(structures: list[Structure]) -> str:
+    """One line on the decorations the prompt asks for: on how many trees each is, how many the
+    sampler added (``TreePipeline`` places one where the network drew none) and, where some trees
+    have none, why; empty for a prompt that asks for none."""
+    from sapling.metrics import decorations_present
+
+    asked = sorted({d for s in structures for d in (s.metadata.get("decorations") or {}).get("asked", ())})
+    parts = []
+    for d in asked:
+        have = sum(d in decorations_present(s) for s in structures)
+        added = sum(d in (s.metadata.get("decorations") or {}).get("placed", ()) for s in structures)
+        text = f"{d.replace('_', ' ')} on {have} of {len(structures)} tree{'s' if len(structures) != 1 else ''}"
+        if added:
+            text += f" ({added} added where the model drew none)"
+        if have < len(structures):
+            who = "no tree has a spot" if have == 0 else "the others have no spot"
+            text += f"; {who} for it ({_DECORATION_NEEDS.get(d, 'it needs a block to hang on')})"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def species_note(structures: list[Structure]) -> str:
