@@ -33,11 +33,11 @@ LeafMode = Literal["persist", "drop"]
 GroundMode = Literal["lower", "extend"]
 
 # Vine faces and cocoa facings as grid steps (x east, y up, z south).
-_DIRECTIONS: dict[str, Coord] = {
+DIRECTIONS: dict[str, Coord] = {
     "east": (1, 0, 0), "west": (-1, 0, 0), "south": (0, 0, 1), "north": (0, 0, -1), "up": (0, 1, 0),
 }
 _VINE_FACES = ("east", "north", "south", "up", "west")
-_HORIZONTAL = ("east", "north", "south", "west")
+HORIZONTAL = ("east", "north", "south", "west")
 # Decorations that are full blocks: vines and hanging moss can attach to them.
 _FULL_DECORATIONS = frozenset({"bee_nest", "pale_moss_block"})
 _CARPET = "_carpet"  # moss_carpet, pale_moss_carpet, white_carpet...: they need a block below
@@ -374,7 +374,7 @@ def fix_decorations(structure: Structure) -> tuple[Structure, DecorationReport]:
             faces = [f for f in _VINE_FACES if props.get(f) == "true"]
             held = []
             for f in faces:
-                p = at(pos, _DIRECTIONS[f])
+                p = at(pos, DIRECTIONS[f])
                 if p is not None and support[p]:
                     held.append(f)
                 elif f != "up" and above is not None and above[0] == name and above[1].get(f) == "true":
@@ -385,7 +385,7 @@ def fix_decorations(structure: Structure) -> tuple[Structure, DecorationReport]:
                 trimmed.append(pos)
         elif short == "cocoa":
             facing = props.get("facing", "")
-            p = at(pos, _DIRECTIONS[facing]) if facing in _HORIZONTAL else None
+            p = at(pos, DIRECTIONS[facing]) if facing in HORIZONTAL else None
             keep = p is not None and kinds[p] == KIND_ID["log"] and vocab.species[int(structure.blocks[p])] == "jungle"
         elif short == "mangrove_propagule" and props.get("hanging") == "true":
             above = state_above(pos)

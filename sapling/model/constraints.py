@@ -180,9 +180,6 @@ def repair_mask(grids: np.ndarray, vocab: BlockVocab) -> tuple[np.ndarray, list[
 
 # --- decorations the prompt asks for ---
 
-_STEPS = {"east": (1, 0, 0), "west": (-1, 0, 0), "south": (0, 0, 1), "north": (0, 0, -1), "up": (0, 1, 0)}
-_SIDES = ("east", "north", "south", "west")
-
 
 def _neighbour(values: np.ndarray, step: tuple[int, int, int]) -> np.ndarray:
     """(X, Y, Z) -> (X, Y, Z): ``values`` at each voxel + ``step`` (False / 0 outside the grid)."""
@@ -204,7 +201,7 @@ def decoration_spots(grid: np.ndarray, vocab: BlockVocab, ids: Sequence[int],
     (to the tree's main structure: a decoration on a floating part would be pruned with it).
     Other blocks get no spot.
     """
-    from sapling.postprocess import supports
+    from sapling.postprocess import DIRECTIONS, HORIZONTAL, supports
 
     kinds = vocab.kind_ids[grid]
     support = supports(vocab)[grid]
@@ -217,18 +214,18 @@ def decoration_spots(grid: np.ndarray, vocab: BlockVocab, ids: Sequence[int],
     for k, block in enumerate(ids):
         name, props = parse_state(vocab.states[block])
         if name == "minecraft:vine":
-            faces = [f for f in _STEPS if props.get(f) == "true"]
+            faces = [f for f in DIRECTIONS if props.get(f) == "true"]
             ok = air.copy() if faces else np.zeros_like(air)
             for f in faces:
-                ok &= _neighbour(support, _STEPS[f])
-        elif name == "minecraft:cocoa" and props.get("facing") in _SIDES:
-            ok = air & _neighbour(jungle_log, _STEPS[props["facing"]])
+                ok &= _neighbour(support, DIRECTIONS[f])
+        elif name == "minecraft:cocoa" and props.get("facing") in HORIZONTAL:
+            ok = air & _neighbour(jungle_log, DIRECTIONS[props["facing"]])
         elif name == "minecraft:pale_hanging_moss":
-            ok = air & _neighbour(support, _STEPS["up"])
+            ok = air & _neighbour(support, DIRECTIONS["up"])
         elif name in ("minecraft:bee_nest", "minecraft:beehive"):
-            beside = np.logical_or.reduce([_neighbour(log, _STEPS[f]) for f in _SIDES])
+            beside = np.logical_or.reduce([_neighbour(log, DIRECTIONS[f]) for f in HORIZONTAL])
             facing = props.get("facing")
-            ok = air & beside & (_neighbour(air, _STEPS[facing]) if facing in _SIDES else True)
+            ok = air & beside & (_neighbour(air, DIRECTIONS[facing]) if facing in HORIZONTAL else True)
         else:
             continue
         out[k] = ok
