@@ -178,12 +178,23 @@ class SampleConfig:
     # it, so "jungle tree" should get none; its recipes set this. 0 (off) suits imported files,
     # whose captions never name them: there vines are part of what "jungle tree" means
     unasked_decoration_penalty: float = 0.0
+    # huge trees coarse to fine (sapling.model.coarse): sampled at big size, scaled by 1.5 about the
+    # trunk, then leaves and the air near them re-predicted at huge size for half the steps. A
+    # network trained on windows of huge trees lays out whole trees at big size but fills a whole
+    # huge grid with a leaf pillar (docs/MODEL.md, "Huge trees: coarse to fine"); False samples
+    # huge grids directly
+    coarse_to_fine: bool = False
+    # the share of those leaves and near air the fine pass re-predicts (the rest keeps the big
+    # tree's layout): lower keeps the coarse shape, higher gives the fine pass more say
+    refine_fraction: float = 0.6
     # post-processing when a request does not say: none, prune or repair (see sapling.postprocess)
     postprocess: Literal["none", "prune", "repair"] = "repair"
 
     def __post_init__(self) -> None:
         if self.sampling_steps < 1:
             raise ConfigError(f"sampling.sampling_steps must be at least 1, got {self.sampling_steps}")
+        if not 0.0 < self.refine_fraction <= 1.0:
+            raise ConfigError(f"sampling.refine_fraction must be in (0, 1], got {self.refine_fraction}")
         if self.guidance_scale < 0 or self.temperature < 0 or self.unasked_decoration_penalty < 0:
             raise ConfigError("sampling.guidance_scale, sampling.temperature and "
                               "sampling.unasked_decoration_penalty must not be negative")

@@ -85,3 +85,16 @@ def test_auto_precision_is_bf16_only_where_it_pays(monkeypatch):
     assert resolve_precision("auto", "auto") == "32-true"  # AVX2 only: bf16 would be emulated
     monkeypatch.setattr(checkpoint, "_cpu_has_bf16_units", lambda: True)
     assert resolve_precision("auto", "cpu") == "bf16-mixed"
+
+
+@pytest.mark.parametrize("key, value, match", [
+    ("refine_fraction", 0.0, "refine_fraction must be in"),
+    ("refine_fraction", 1.5, "refine_fraction must be in"),
+    ("unasked_decoration_penalty", -1.0, "must not be negative"),
+])
+def test_sampling_defaults_out_of_range_are_refused(key, value, match):
+    from sapling.config import SampleConfig, config_from_dict
+
+    with pytest.raises(ConfigError, match=match):
+        config_from_dict(SampleConfig, {key: value}, prefix="sampling.")
+    assert getattr(config_from_dict(SampleConfig, {key: 1.0}), key) == 1.0

@@ -26,9 +26,10 @@ import torch
 from sapling.blocks import BlockVocab
 from sapling.config import DEFAULT_DEVICE, SampleConfig, check_request
 from sapling.errors import GenerationError, ModelError
-from sapling.model import constraints
+from sapling.model import coarse, constraints
 from sapling.model.checkpoint import Checkpoint, bf16_pays, load_network, resolve_device
-from sapling.model.schedule import MaskSchedule, masked_fraction
+from sapling.model.coarse import COARSE_SIZE
+from sapling.model.schedule import MaskSchedule, masked_fraction, uniform
 from sapling.model.text import TextEncoder
 from sapling.model.unet3d import UNet3D
 from sapling.prompts import SpeciesPrior, decorations_asked, species_prior
@@ -161,6 +162,7 @@ class TreePipeline:
         (None: any); ``asked``: per sample, the decorations its prompt asks for (the others are
         penalised by ``unasked_decoration_penalty``; with ``place``, missing ones are added)."""
         start_masked = mask.flatten(1).sum(dim=1)
+        given = (~mask & (tokens != 0)) if callback is not None else None  # blocks fixed before step 1
         allowed = None
         penalty = self.defaults.unasked_decoration_penalty
         bias = None
@@ -191,6 +193,8 @@ class TreePipeline:
                 placed = self._place_decorations(logits, tokens, before, asked, newly)
             if callback is not None:
                 fixed = newly & (tokens != 0)
+                if step == 0:
+                    fixed |= given & (tokens != 0)  # a refinement's kept blocks stream with its first step
                 if step == 0 and connected:
                     for i, anchor in enumerate(anchors):
                         if anchor is not None:
@@ -267,16 +271,26 @@ class TreePipeline:
         priors = self.species_priors(prompts)
         emb, uncond = self._encode_prompts([priors[p].model_prompt or p for p in expanded], guidance_scale)
         candidates = [None if priors[p].source == "none" else priors[p].candidates for p in expanded]
-        tokens, mask = self._prepare_tokens(len(expanded), size)
         asked = [decorations_asked(p) for p in expanded]
-        tokens, locked, placed = self._denoise(tokens, mask, emb, uncond, guidance_scale, steps, gen, temperature,
-                                               sampler == "connected", None, callback, candidates, asked, True)
+        connected = sampler == "connected"
+        coarse_size = COARSE_SIZE.get(size) if d.coarse_to_fine else None
+        if coarse_size is None:
+            tokens, mask = self._prepare_tokens(len(expanded), size)
+            tokens, locked, placed = self._denoise(tokens, mask, emb, uncond, guidance_scale, steps, gen, temperature,
+                                                   connected, None, callback, candidates, asked, True)
+        else:
+            tokens, locked, placed = self._coarse_to_fine(coarse_size, size, emb, uncond, guidance_scale, steps, gen,
+                                                          temperature, connected, callback, candidates, asked)
         raw = tokens.cpu().numpy()  # the sampler's own output: what "raw" metrics describe
         if postprocess == "repair":
             tokens = self._repair(tokens, emb, uncond, guidance_scale, steps, gen, temperature,
                                   [(sp,) if sp else None for sp in locked], asked)
         out = self._to_structures(tokens.cpu().numpy(), raw, expanded, seeds, num_samples, steps, guidance_scale,
                                   sampler, postprocess)
+        if coarse_size is not None:
+            for s in out:
+                s.metadata["coarse_to_fine"] = {"from": coarse_size, "refine_steps": max(2, steps // 2),
+                                                "refine_fraction": d.refine_fraction}
         for s, sp, want, added in zip(out, locked, asked, placed):
             s.metadata["species"] = _species_info(priors[s.metadata["prompt"]], sp, self.defaults.species_lock)
             s.metadata["decorations"] = {"asked": sorted(want), "placed": added}
@@ -284,6 +298,26 @@ class TreePipeline:
         for s in out:
             s.metadata["seconds"] = round(seconds, 4)
         return out
+
+    def _coarse_to_fine(self, coarse_size: str, size: str, emb, uncond, guidance_scale: float, steps: int,
+                        gen: list[torch.Generator], temperature: float, connected: bool, callback: StepCallback | None,
+                        candidates: list, asked: list[frozenset[str]]) -> tuple[torch.Tensor, list, list]:
+        """Sample at ``coarse_size``, scale each tree up to ``size`` (``coarse.upscale``) and re-predict
+        its leaves and near air there (``coarse.refine_mask``) for half the steps, each tree keeping
+        the species it got; returns what ``_denoise`` does. Progress streams from the fine pass."""
+        tokens, mask = self._prepare_tokens(len(asked), coarse_size)
+        small, locked, _ = self._denoise(tokens, mask, emb, uncond, guidance_scale, steps, gen, temperature, connected,
+                                         None, None, candidates, asked, False)
+        dims = size_of(size)
+        grids = np.stack([coarse.upscale(g, dims) for g in small.cpu().numpy()])
+        draws = uniform((len(asked), *dims), gen, self.device).cpu().numpy()
+        remask = np.stack([coarse.refine_mask(g, self.vocab, u, self.defaults.refine_fraction)
+                           for g, u in zip(grids, draws)])
+        anchors = constraints.repair_mask(grids, self.vocab)[1] if connected else None
+        mask = torch.from_numpy(remask).to(self.device)
+        tokens = torch.from_numpy(grids).to(self.device).masked_fill(mask, self.model.config.vocab_size)
+        return self._denoise(tokens, mask, emb, uncond, guidance_scale, max(2, steps // 2), gen, temperature,
+                             connected, anchors, callback, [(sp,) if sp else None for sp in locked], asked, True)
 
     def species_priors(self, prompts: Sequence[str]) -> dict[str, SpeciesPrior]:
         """Per distinct prompt, its ``SpeciesPrior``: the word lists, and for prompts without a known

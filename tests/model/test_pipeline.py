@@ -251,3 +251,35 @@ def test_the_unasked_decoration_penalty_keeps_decorations_to_prompts_that_name_t
     assert any(decorations_present(s) for s in free[:4])  # the random network scatters vines and moss
     assert not any(decorations_present(s) for s in damped[:4])
     assert all(decorations_present(s) == ("hanging_moss",) for s in damped[4:])  # asked: kept, nothing else
+
+
+def test_coarse_to_fine_huge_trees_grow_from_the_big_tree_of_the_same_seed(tiny_pipeline):
+    """A huge tree is the big tree of its seed, scaled about its trunk, with leaves and near air
+    re-predicted: every log and ground block of the scaled big tree is still there."""
+    from dataclasses import replace
+
+    from sapling.blocks import KIND_ID
+    from sapling.model.coarse import upscale
+
+    defaults = tiny_pipeline.defaults
+    events = []
+    try:
+        tiny_pipeline.defaults = replace(defaults, coarse_to_fine=True)
+        huge = tiny_pipeline("oak tree", size="huge", num_samples=2, steps=2, seed=3, postprocess="none",
+                             callback=events.append)
+        again = tiny_pipeline("oak tree", size="huge", num_samples=2, steps=2, seed=3, postprocess="none")
+        big = tiny_pipeline("oak tree", size="big", num_samples=2, steps=2, seed=3, postprocess="none")
+    finally:
+        tiny_pipeline.defaults = defaults
+    for i, (h, b) in enumerate(zip(huge, big)):
+        assert h.shape == SIZES["huge"] and np.array_equal(h.blocks, again[i].blocks)
+        scaled = upscale(b.blocks, SIZES["huge"])
+        kept = np.isin(h.vocab.kind_ids[scaled], [KIND_ID["log"], KIND_ID["ground"]])
+        assert kept.any() and np.array_equal(h.blocks[kept], scaled[kept])
+        assert not np.array_equal(h.blocks, scaled)  # the fine pass re-predicted something
+        assert h.metadata["coarse_to_fine"] == {"from": "big", "refine_steps": 2, "refine_fraction": 0.6}
+        assert h.metadata["species"]["chosen"] == b.metadata["species"]["chosen"]
+        streamed = {(x, y, z): st for e in events for x, y, z, st in e.blocks(i)}
+        assert streamed == {(x, y, z): st for x, y, z, st in h.iter_blocks()}  # kept blocks stream too
+    assert [e.step for e in events] == [1, 2] and all(e.steps == 2 for e in events)
+    assert "coarse_to_fine" not in big[0].metadata
