@@ -1,6 +1,6 @@
 """The model shipped inside the package: it exists, is small, loads alone, and grows a real tree."""
 
-from sapling.blocks import BlockVocab
+from sapling.blocks import KIND_ID, BlockVocab
 from sapling.config import SampleConfig
 from sapling.generate import DEFAULT_MODEL, default_checkpoint
 from sapling.metrics import tree_metrics
@@ -19,6 +19,8 @@ def test_shipped_checkpoint_is_small_and_complete():
     assert isinstance(ck.sample_config, SampleConfig)
     assert ck.sample_config.sampler == "plain" and ck.sample_config.postprocess == "repair"
     assert ck.info.get("recipe") == "cpu-every-size"  # phase 3: trained on every size
+    # huge trees coarse to fine, decorations only where asked (docs/MODEL.md)
+    assert ck.sample_config.coarse_to_fine and ck.sample_config.unasked_decoration_penalty > 0
 
 
 def test_shipped_model_grows_a_connected_oak():
@@ -31,10 +33,14 @@ def test_shipped_model_grows_a_connected_oak():
 
 
 def test_shipped_model_grows_a_tall_huge_tree():
-    """The shipped model was trained on huge trees: a huge prompt fills the tall grid, whole."""
+    """A huge prompt gives a whole tree taller than any big grid: ground patch on the floor, a
+    trunk, one crown on top (not a leaf pillar up the grid)."""
     pipe = TreePipeline.from_checkpoint(default_checkpoint(), device="cpu")
     tree = pipe("huge acacia tree", size="huge", steps=6, seed=2)[0]
     m = tree_metrics(tree, "acacia")
     assert m.connectivity == 1.0 and m.species_purity == 1.0
     heights = [y for y in range(tree.blocks.shape[1]) if tree.blocks[:, y, :].any()]
     assert max(heights) - min(heights) >= 32  # taller than any big tree's grid
+    assert max(heights) < tree.blocks.shape[1] - 4  # and not up to the grid's top
+    assert (tree.kinds()[:, 0] == KIND_ID["ground"]).sum() >= 9  # a ground patch, not a bare trunk end
+    assert m.crown_above_trunk and m.single_crown

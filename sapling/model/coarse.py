@@ -54,7 +54,8 @@ def refine_mask(grid: np.ndarray, vocab: BlockVocab, uniform: np.ndarray, fracti
                 shell: int = 2, far: int = FAR_LEAF) -> np.ndarray:
     """(X, Y, Z) bool: the voxels the fine pass re-predicts.
 
-    Each leaf, decoration and air voxel within ``shell`` blocks of the tree, with probability
+    Each leaf, decoration and air voxel within ``shell`` blocks of the crown (leaves and
+    decorations: air beside the bare trunk or the ground patch stays, or leaves sprout there), with probability
     ``fraction`` (``uniform`` (X, Y, Z): U(0, 1) draws, so the caller's generator decides), and
     every leaf more than ``far`` steps from a log (vanilla ``distance``): scaling a crown moves its
     outer leaves away from the branches that feed them. Logs and ground stay: they carry the
@@ -66,7 +67,8 @@ def refine_mask(grid: np.ndarray, vocab: BlockVocab, uniform: np.ndarray, fracti
     from sapling.structure import Structure
 
     kinds = vocab.kind_ids[grid]
-    near = ndimage.binary_dilation(grid != 0, iterations=shell) if shell else grid != 0
+    crown = (kinds == KIND_ID["leaves"]) | (kinds == KIND_ID["decoration"])
+    near = ndimage.binary_dilation(crown, iterations=shell) if shell else crown
     keep = (kinds == KIND_ID["log"]) | (kinds == KIND_ID["ground"])
     starved = (kinds == KIND_ID["leaves"]) & (leaf_distance(Structure(grid, vocab)) > far)
     return (near & ~keep & (uniform < fraction)) | starved

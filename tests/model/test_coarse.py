@@ -45,10 +45,11 @@ def test_upscale_keeps_the_trunk_on_the_axis_and_the_ground_one_block_thick():
 def test_refine_mask_keeps_logs_ground_and_far_air():
     huge = upscale(_big_tree(), SIZES["huge"])
     rng = np.random.default_rng(0)
-    mask = refine_mask(huge, VOCAB, rng.random(huge.shape), 0.6)
+    mask = refine_mask(huge, VOCAB, rng.random(huge.shape), 0.6, far=7)  # the draws alone
     kinds = VOCAB.kind_ids[huge]
     assert not mask[(kinds == KIND_ID["log"]) | (kinds == KIND_ID["ground"])].any()
     assert not mask[0, :, 0].any() and not mask[:, 60:, :].any()  # air far from the tree stays
+    assert not mask[:, :20, :].any()  # beside the bare trunk and the ground patch: no leaves sprout
     leaves = kinds == KIND_ID["leaves"]
     assert 0.5 < mask[leaves].mean() < 0.7
     assert (mask & (huge == 0)).any()  # the air shell around the crown may grow leaves
