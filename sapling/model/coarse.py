@@ -11,13 +11,21 @@ huge size (``refine_mask``), with its trunk and ground kept. Pure functions on i
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from sapling.blocks import KIND_ID, BlockVocab
+from sapling.metrics import leaf_distance
+from sapling.structure import Structure
 
 # The grid each size is first sampled on when coarse-to-fine is on (the others are sampled directly).
 COARSE_SIZE = {"huge": "big"}
 # Leaves further than this from a log (vanilla ``distance``, 7 = decaying) are always re-predicted.
 FAR_LEAF = 2
+
+
+def refine_steps(steps: int) -> int:
+    """Steps of the fine pass for a request of ``steps``: half (the layout is already there), at least 2."""
+    return max(2, steps // 2)
 
 
 def scale_factor(coarse: tuple[int, int, int], fine: tuple[int, int, int]) -> float:
@@ -61,11 +69,6 @@ def refine_mask(grid: np.ndarray, vocab: BlockVocab, uniform: np.ndarray, fracti
     outer leaves away from the branches that feed them. Logs and ground stay: they carry the
     layout the coarse pass got right. Far air stays air.
     """
-    from scipy import ndimage
-
-    from sapling.metrics import leaf_distance
-    from sapling.structure import Structure
-
     kinds = vocab.kind_ids[grid]
     crown = (kinds == KIND_ID["leaves"]) | (kinds == KIND_ID["decoration"])
     near = ndimage.binary_dilation(crown, iterations=shell) if shell else crown
@@ -74,4 +77,4 @@ def refine_mask(grid: np.ndarray, vocab: BlockVocab, uniform: np.ndarray, fracti
     return (near & ~keep & (uniform < fraction)) | starved
 
 
-__all__ = ["COARSE_SIZE", "FAR_LEAF", "refine_mask", "scale_factor", "upscale"]
+__all__ = ["COARSE_SIZE", "FAR_LEAF", "refine_mask", "refine_steps", "scale_factor", "upscale"]

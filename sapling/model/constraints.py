@@ -232,15 +232,20 @@ def decoration_spots(grid: np.ndarray, vocab: BlockVocab, ids: Sequence[int],
     return out
 
 
+@lru_cache(maxsize=16)
+def _decoration_ids(vocab: BlockVocab) -> dict[str, list[int]]:
+    """Per ``metrics.DECORATION_BLOCKS`` decoration, the ids of its blocks in ``vocab``."""
+    from sapling.metrics import DECORATION_BLOCKS
+
+    names = [parse_state(s)[0] for s in vocab.states]
+    return {d: [i for i, n in enumerate(names) if n in blocks] for d, blocks in DECORATION_BLOCKS.items()}
+
+
 def decoration_bias(vocab: BlockVocab, asked: Sequence[frozenset[str]], penalty: float) -> torch.Tensor:
     """(B, V) logit offsets: ``-penalty`` on the blocks of each decoration a sample's prompt does not
     ask for (``metrics.DECORATION_BLOCKS``), 0 elsewhere."""
-    from sapling.metrics import DECORATION_BLOCKS
-
     bias = torch.zeros(len(asked), len(vocab))
-    names = [parse_state(s)[0] for s in vocab.states]
-    for d, blocks in DECORATION_BLOCKS.items():
-        ids = [i for i, n in enumerate(names) if n in blocks]
+    for d, ids in _decoration_ids(vocab).items():
         for b, want in enumerate(asked):
             if d not in want:
                 bias[b, ids] = -penalty
@@ -283,7 +288,7 @@ def place_decorations(log_probs: torch.Tensor, grid: np.ndarray, vocab: BlockVoc
         return []
     placed: list[Placement] = []
     for d in missing:
-        ids = [i for i, s in enumerate(vocab.states) if parse_state(s)[0] in DECORATION_BLOCKS[d]]
+        ids = _decoration_ids(vocab)[d]
         if not ids:
             continue
         spots = decoration_spots(grid, vocab, ids, main)

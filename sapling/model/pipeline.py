@@ -195,7 +195,7 @@ class TreePipeline:
             if callback is not None:
                 fixed = newly & (tokens != 0)
                 if step == 0:
-                    fixed |= given & (tokens != 0)  # a refinement's kept blocks stream with its first step
+                    fixed |= given  # a refinement's kept blocks stream with its first step
                 if step == 0 and connected:
                     for i, anchor in enumerate(anchors):
                         if anchor is not None:
@@ -290,7 +290,7 @@ class TreePipeline:
                                   sampler, postprocess)
         if coarse_size is not None:
             for s in out:
-                s.metadata["coarse_to_fine"] = {"from": coarse_size, "refine_steps": max(2, steps // 2),
+                s.metadata["coarse_to_fine"] = {"from": coarse_size, "refine_steps": coarse.refine_steps(steps),
                                                 "refine_fraction": d.refine_fraction}
         for s, sp, want, added in zip(out, locked, asked, placed):
             s.metadata["species"] = _species_info(priors[s.metadata["prompt"]], sp, self.defaults.species_lock)
@@ -317,7 +317,7 @@ class TreePipeline:
         anchors = constraints.repair_mask(grids, self.vocab)[1] if connected else None
         mask = torch.from_numpy(remask).to(self.device)
         tokens = torch.from_numpy(grids).to(self.device).masked_fill(mask, self.model.config.vocab_size)
-        return self._denoise(tokens, mask, emb, uncond, guidance_scale, max(2, steps // 2), gen, temperature,
+        return self._denoise(tokens, mask, emb, uncond, guidance_scale, coarse.refine_steps(steps), gen, temperature,
                              connected, anchors, callback, [(sp,) if sp else None for sp in locked], asked, True)
 
     def species_priors(self, prompts: Sequence[str]) -> dict[str, SpeciesPrior]:

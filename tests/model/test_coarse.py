@@ -32,7 +32,8 @@ def test_upscale_keeps_the_trunk_on_the_axis_and_the_ground_one_block_thick():
     huge = upscale(_big_tree(), SIZES["huge"])
     assert huge.shape == SIZES["huge"]
     kinds = VOCAB.kind_ids[huge]
-    assert (kinds[:, 0] == KIND_ID["ground"]).any() and not (kinds[:, 1:] == KIND_ID["ground"]).any()  # ground: the floor layer only
+    ground = kinds == KIND_ID["ground"]
+    assert ground[:, 0].any() and not ground[:, 1:].any()  # the floor layer only
     trunk = np.argwhere(huge[:, 1:, :] == LOG)
     assert trunk[:, 0].min() <= 12 <= trunk[:, 0].max() and trunk[:, 2].min() <= 12 <= trunk[:, 2].max()
     width = trunk[:, 0].max() - trunk[:, 0].min() + 1

@@ -18,7 +18,8 @@ def _id(state: str) -> int:
     return VOCAB.states.index(state)
 
 
-def _tree(log: str = "minecraft:jungle_log[axis=y]", leaves: str = "minecraft:jungle_leaves[persistent=false]") -> np.ndarray:
+def _tree(log: str = "minecraft:jungle_log[axis=y]",
+          leaves: str = "minecraft:jungle_leaves[persistent=false]") -> np.ndarray:
     """A trunk on (4, 0..4, 4) under a 3x3 leaf layer at y = 5."""
     grid = np.zeros(SHAPE, dtype=np.int64)
     grid[4, 0:5, 4] = _id(log)
@@ -137,6 +138,7 @@ def test_the_penalty_falls_on_decorations_nobody_asked_for():
     assert (bias[0, cocoa] == 0).all() and (bias[0, vine] == -4.0).all()
     assert (bias[1, cocoa] == -4.0).all()
     others = [i for i in range(len(VOCAB)) if not bias[1, i]]
-    assert _id("minecraft:oak_log[axis=y]") in others and _id("minecraft:mangrove_propagule[age=0,hanging=true]") in others
+    assert _id("minecraft:oak_log[axis=y]") in others
+    assert _id("minecraft:mangrove_propagule[age=0,hanging=true]") in others
     assert len(VOCAB) - len(others) == len(cocoa) + len(vine) + len(_ids("minecraft:bee_nest")) + len(
         _ids("minecraft:beehive")) + len(_ids("minecraft:pale_hanging_moss"))
