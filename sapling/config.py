@@ -178,6 +178,12 @@ class SampleConfig:
     # it, so "jungle tree" should get none; its recipes set this. 0 (off) suits imported files,
     # whose captions never name them: there vines are part of what "jungle tree" means
     unasked_decoration_penalty: float = 0.0
+    # after the last step, a tree of a one-crown species (metrics.ONE_CROWN_SPECIES) whose leaf
+    # layers leave a gap has the leaves on the gap's smaller side drawn again with leaves ruled
+    # out, while they are at most this share of its leaves: the network now and then sets a leaf on
+    # the ground patch or the bare trunk, which reads as a second crown. A real second crown (more
+    # than this share) stays. 0 (off) suits imported files, whose species may grow several crowns
+    stray_leaf_fraction: float = 0.0
     # huge trees coarse to fine (sapling.model.coarse): sampled at big size, scaled by 1.5 about the
     # trunk, then leaves and the air near them re-predicted at huge size for half the steps. A
     # network trained on windows of huge trees lays out whole trees at big size but fills a whole
@@ -195,6 +201,8 @@ class SampleConfig:
             raise ConfigError(f"sampling.sampling_steps must be at least 1, got {self.sampling_steps}")
         if not 0.0 < self.refine_fraction <= 1.0:
             raise ConfigError(f"sampling.refine_fraction must be in (0, 1], got {self.refine_fraction}")
+        if not 0.0 <= self.stray_leaf_fraction <= 1.0:
+            raise ConfigError(f"sampling.stray_leaf_fraction must be in [0, 1], got {self.stray_leaf_fraction}")
         if self.guidance_scale < 0 or self.temperature < 0 or self.unasked_decoration_penalty < 0:
             raise ConfigError("sampling.guidance_scale, sampling.temperature and "
                               "sampling.unasked_decoration_penalty must not be negative")

@@ -250,6 +250,14 @@ def crown(structure: Structure) -> Crown:
 # one more means a second crown stacked above the first.
 MAX_CROWN_GAP = 2
 
+# Species whose corpus trees all have a single crown: their leaf layers never leave a gap of
+# ``MAX_CROWN_GAP`` + 1 or more leafless layers (``single_crown``; the corpus's generate_tree
+# draws again when one would). Jungle trees are left out: vanilla mega jungle trees, and the
+# big and huge jungle forms after them, carry small crowns on limbs down the trunk.
+ONE_CROWN_SPECIES = frozenset(
+    ("oak", "birch", "spruce", "acacia", "dark_oak", "pale_oak", "cherry", "mangrove", "azalea")
+)
+
 
 def _crown_gap(leaf_layers: np.ndarray) -> int:
     """Longest run of ``False`` between the first and last ``True`` of a ``(Y,)`` bool array."""

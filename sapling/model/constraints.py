@@ -5,6 +5,8 @@
 * ``pick_anchors``: the trunk voxel the connected sampler grows from;
 * ``disconnected``: newly fixed blocks that do not touch the anchored structure;
 * ``repair_mask``: what ``repair`` re-predicts (stray parts plus an air shell);
+* ``stray_leaves``: leaves a one-crown tree holds across a stacked-crown gap (a leaf on the ground
+  patch, a sprig on the bare trunk), which the sampler draws again with leaves ruled out;
 * ``decoration_spots`` / ``place_decorations``: where an asked-for decoration could hang, and the
   most probable such spot for each one the sampler did not draw; ``decoration_bias``: the logit
   penalty on decorations nobody asked for.
@@ -178,6 +180,39 @@ def repair_mask(grids: np.ndarray, vocab: BlockVocab) -> tuple[np.ndarray, list[
     return remask, anchors
 
 
+def stray_leaves(grid: np.ndarray, vocab: BlockVocab, max_fraction: float) -> np.ndarray:
+    """(X, Y, Z) ids -> (X, Y, Z) bool: the leaves on the smaller side of a stacked-crown gap.
+
+    While a gap of more than ``MAX_CROWN_GAP`` leafless layers splits the leaf layers
+    (``metrics.crown_gap``), the leaves on the side of the widest gap that holds fewer of them
+    are stray, as long as all stray leaves together are at most ``max_fraction`` of the tree's
+    leaves: a few leaves on the ground patch or on the bare trunk, not a second crown (which
+    stays, and counts as one).
+    """
+    from sapling.metrics import MAX_CROWN_GAP
+
+    leaves = vocab.kind_ids[grid] == KIND_ID["leaves"]
+    layers = leaves.sum(axis=(0, 2))
+    budget = max_fraction * layers.sum()
+    stray_layers = np.zeros(len(layers), dtype=bool)
+    while True:
+        ys = np.flatnonzero(layers)
+        if len(ys) < 2:
+            break
+        gaps = np.diff(ys) - 1
+        k = int(gaps.argmax())
+        if gaps[k] <= MAX_CROWN_GAP:
+            break
+        below = np.arange(len(layers)) <= ys[k]
+        side = below if layers[below].sum() <= layers[~below].sum() else ~below
+        budget -= layers[side].sum()
+        if budget < 0:
+            break
+        stray_layers |= side & (layers > 0)
+        layers = np.where(side, 0, layers)
+    return leaves & stray_layers[None, :, None]
+
+
 # --- decorations the prompt asks for ---
 
 
@@ -307,4 +342,4 @@ def place_decorations(log_probs: torch.Tensor, grid: np.ndarray, vocab: BlockVoc
 
 
 __all__ = ["Anchor", "Placement", "SpeciesLock", "decoration_bias", "decoration_spots", "disconnected", "pick_anchors",
-           "place_decorations", "repair_mask", "species_lock"]
+           "place_decorations", "repair_mask", "species_lock", "stray_leaves"]

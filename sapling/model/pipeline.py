@@ -24,9 +24,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
-from sapling.blocks import BlockVocab
+from sapling.blocks import KIND_ID, BlockVocab
 from sapling.config import DEFAULT_DEVICE, SampleConfig, check_request
 from sapling.errors import GenerationError, ModelError
+from sapling.metrics import ONE_CROWN_SPECIES
 from sapling.model import coarse, constraints
 from sapling.model.checkpoint import Checkpoint, bf16_pays, load_network, resolve_device
 from sapling.model.coarse import COARSE_SIZE
@@ -190,6 +191,8 @@ class TreePipeline:
             if connected:
                 self._keep_connected(tokens, mask, newly, anchors, final=step == steps - 1)
                 newly = newly & ~mask
+            if step == steps - 1 and self.defaults.stray_leaf_fraction > 0:
+                self._redraw_stray_leaves(tokens, newly, emb, uncond, guidance_scale, locked, allowed)
             if step == steps - 1 and place and asked is not None and self.defaults.place_decorations:
                 placed = self._place_decorations(logits, tokens, before, asked, newly)
             if callback is not None:
@@ -203,6 +206,27 @@ class TreePipeline:
                 pos = fixed.nonzero().cpu().numpy()
                 callback(StepEvent(step + 1, steps, pos, tokens[fixed].cpu().numpy(), self.vocab))
         return tokens, locked, placed
+
+    def _redraw_stray_leaves(self, tokens: torch.Tensor, newly: torch.Tensor, emb, uncond, guidance_scale: float,
+                             locked: list, allowed: torch.Tensor | None) -> None:
+        """Draw the stray leaves of one-crown trees (``constraints.stray_leaves``) again with leaves
+        (and the blocks the species lock rules out) excluded, in ``tokens`` and ``newly``: one
+        forward pass with them masked, the most probable remaining block at each."""
+        grids = tokens.cpu().numpy()
+        stray = np.zeros(grids.shape, dtype=bool)
+        for i, species in enumerate(locked):
+            if species in ONE_CROWN_SPECIES:
+                stray[i] = constraints.stray_leaves(grids[i], self.vocab, self.defaults.stray_leaf_fraction)
+        if not stray.any():
+            return
+        m = torch.from_numpy(stray).to(tokens.device)
+        logits = self._logits(tokens.masked_fill(m, self.model.config.vocab_size), m, emb, uncond, guidance_scale)
+        ruled_out = torch.from_numpy(self.vocab.kind_ids == KIND_ID["leaves"]).to(tokens.device)[None]  # (1, V)
+        if allowed is not None:
+            ruled_out = ruled_out | ~allowed
+        logits = logits.masked_fill(ruled_out[:, :, None, None, None], float("-inf"))
+        tokens[m] = logits.argmax(dim=1)[m]
+        newly |= m
 
     def _place_decorations(self, logits: torch.Tensor, tokens: torch.Tensor, preferred: torch.Tensor,
                            asked: list[frozenset[str]], newly: torch.Tensor) -> list[list[str]]:

@@ -25,12 +25,11 @@ import numpy as np
 
 from sapling.config import POSTPROCESS_MODES, check_request
 from sapling.errors import GenerationError, StructureError
-from sapling.metrics import TreeMetrics, diversity, set_metrics, tree_metrics
+from sapling.metrics import ONE_CROWN_SPECIES, TreeMetrics, diversity, set_metrics, tree_metrics
 from sapling.progress import Progress, progress_bar
 from sapling.prompts import (CATEGORIES, LANGUAGES, decorations_asked, load_prompts, slug, species_from_prompt,
                              split_category)
 from sapling.structure import DEFAULT_SIZE, SIZES, Structure
-from sapling.training.corpus.base import ONE_CROWN_SPECIES
 
 if TYPE_CHECKING:
     from sapling.model.pipeline import TreePipeline

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from sapling.blocks import BlockVocab, block_kind, in_logs_tag
+from sapling.metrics import ONE_CROWN_SPECIES  # noqa: F401  (the corpus is what defines it; re-exported)
 from sapling.structure import Structure
 
 Pos = tuple[int, int, int]
@@ -120,13 +121,6 @@ def register(name: str, species: str, biome: str | None = None, ground: str = "g
     return wrap
 
 
-# Species whose corpus trees all have a single crown: their leaf layers never leave a gap of
-# ``metrics.MAX_CROWN_GAP`` + 1 or more leafless layers (``metrics.single_crown``; generate_tree
-# draws again when one would). Jungle trees are left out: vanilla mega jungle trees, and the
-# big and huge jungle forms after them, carry small crowns on limbs down the trunk.
-ONE_CROWN_SPECIES = frozenset(
-    ("oak", "birch", "spruce", "acacia", "dark_oak", "pale_oak", "cherry", "mangrove", "azalea")
-)
 
 # Chance that a tree which can carry one of these decorations gets it. Vanilla puts vines on
 # every jungle and swamp tree, moss on every pale oak and bee nests on 1 tree in 50 (at most 1 in
