@@ -19,8 +19,9 @@ def test_shipped_checkpoint_is_small_and_complete():
     assert isinstance(ck.sample_config, SampleConfig)
     assert ck.sample_config.sampler == "plain" and ck.sample_config.postprocess == "repair"
     assert ck.info.get("recipe") == "cpu-every-size"  # phase 3: trained on every size
-    # huge trees coarse to fine, decorations only where asked (docs/MODEL.md)
+    # huge trees coarse to fine, decorations only where asked, stray leaves drawn again (docs/MODEL.md)
     assert ck.sample_config.coarse_to_fine and ck.sample_config.unasked_decoration_penalty > 0
+    assert ck.sample_config.stray_leaf_fraction == 0.1
 
 
 def test_shipped_model_grows_a_connected_oak():
