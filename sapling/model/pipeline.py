@@ -167,6 +167,8 @@ class TreePipeline:
         given = (~mask & (tokens != 0)) if callback is not None else None  # blocks fixed before step 1
         allowed = None
         penalty = self.defaults.unasked_decoration_penalty
+        # (B, V, 1, 1, 1) added to every step's logits, in place (one pass over them): the penalty on
+        # unasked decorations, then also -inf on what the species lock rules out
         bias = None
         if asked is not None and penalty:
             bias = constraints.decoration_bias(self.vocab, asked, penalty).to(tokens.device)[:, :, None, None, None]
@@ -176,12 +178,14 @@ class TreePipeline:
             before = mask
             logits = self._logits(tokens, mask, emb, uncond, guidance_scale)
             if bias is not None:
-                logits = logits + bias
-            if self.defaults.species_lock:
-                if allowed is None:
-                    lock = constraints.species_lock(logits, self.vocab, candidates)
-                    allowed, locked = lock.allowed, lock.species
-                logits = logits.masked_fill(~allowed[:, :, None, None, None], float("-inf"))
+                logits += bias
+            if self.defaults.species_lock and allowed is None:
+                lock = constraints.species_lock(logits, self.vocab, candidates)
+                allowed, locked = lock.allowed, lock.species
+                ruled_out = torch.zeros(allowed.shape, device=tokens.device).masked_fill(~allowed, float("-inf"))
+                ruled_out = ruled_out[:, :, None, None, None]
+                logits += ruled_out
+                bias = ruled_out if bias is None else bias + ruled_out
             if connected and anchors is None:
                 anchors = self._anchor(logits, tokens, mask)
             out = self.schedule.step(logits, tokens, mask, step, steps, generator=gen, temperature=temperature,
