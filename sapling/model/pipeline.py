@@ -10,8 +10,9 @@ GPUs and on CPUs with bf16 units (``checkpoint.bf16_pays``; elsewhere it is emul
 Checkpoint files are read by ``model.checkpoint``; the constraints the sampler applies
 (species lock, trunk anchor, connectivity rejection) are pure functions in
 ``model.constraints``; ``__call__`` reads as its stages: encode the prompts, prepare
-the masked tokens, denoise (huge trees coarse to fine: ``model.coarse``; asked-for decorations
-added after the last step), repair, turn grids into structures.
+the masked tokens, denoise (huge trees coarse to fine: ``model.coarse``; after the last step,
+stray leaves of one-crown trees drawn again and asked-for decorations added), repair, turn grids
+into structures.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ import pytest
 
 from sapling.metrics import tree_metrics
 from sapling.structure import Structure
-from sapling.training.corpus.base import ONE_CROWN_SPECIES, REGISTRY
+from sapling.metrics import ONE_CROWN_SPECIES
+from sapling.training.corpus.base import REGISTRY
 from sapling.training.corpus.generate import tree_types
 from sapling.training.evaluate import SINGLE_CROWN_TARGET, Summary, single_crown_share, targets_for
 

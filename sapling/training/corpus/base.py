@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from sapling.blocks import BlockVocab, block_kind, in_logs_tag
-from sapling.metrics import ONE_CROWN_SPECIES  # noqa: F401  (the corpus is what defines it; re-exported)
 from sapling.structure import Structure
 
 Pos = tuple[int, int, int]
@@ -119,7 +118,6 @@ def register(name: str, species: str, biome: str | None = None, ground: str = "g
         return fn
 
     return wrap
-
 
 
 # Chance that a tree which can carry one of these decorations gets it. Vanilla puts vines on

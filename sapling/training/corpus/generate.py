@@ -9,10 +9,10 @@ import numpy as np
 
 from sapling.blocks import BlockVocab, block_kind
 from sapling.errors import StructureError
-from sapling.metrics import MAX_CROWN_GAP
+from sapling.metrics import MAX_CROWN_GAP, ONE_CROWN_SPECIES
 from sapling.structure import SIZES, bucket_for
 from sapling.training.corpus.base import (
-    ONE_CROWN_SPECIES, REGISTRY, CorpusTree, TreeCanvas, canvas_to_structure, leaf_layer_gap,
+    REGISTRY, CorpusTree, TreeCanvas, canvas_to_structure, leaf_layer_gap,
 )
 
 # Bumped whenever a grower changes its output for a given seed (recorded in dataset manifests).

@@ -7,9 +7,9 @@ import random
 import pytest
 
 from sapling.blocks import SPECIES, base_name, block_kind, parse_state
-from sapling.metrics import components, crown_gap, leaf_decay_fraction, leaf_distance, single_crown
+from sapling.metrics import ONE_CROWN_SPECIES, components, crown_gap, leaf_decay_fraction, leaf_distance, single_crown
 from sapling.structure import SIZES, bucket_for
-from sapling.training.corpus.base import ONE_CROWN_SPECIES, REGISTRY, TreeCanvas
+from sapling.training.corpus.base import REGISTRY, TreeCanvas
 from sapling.training.corpus.captions import captions, size_word
 from sapling.training.corpus.generate import generate_tree, tree_types
 from sapling.training.corpus.growers.large import branch, footprint, grown_in, thick_trunk
