@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sapling.metrics import tree_metrics
+from sapling.metrics import ONE_CROWN_SPECIES, tree_metrics
 from sapling.structure import Structure
-from sapling.metrics import ONE_CROWN_SPECIES
 from sapling.training.corpus.base import REGISTRY
 from sapling.training.corpus.generate import tree_types
 from sapling.training.evaluate import SINGLE_CROWN_TARGET, Summary, single_crown_share, targets_for
