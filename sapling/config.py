@@ -184,6 +184,12 @@ class SampleConfig:
     # the ground patch or the bare trunk, which reads as a second crown. A real second crown (more
     # than this share) stays. 0 (off) suits imported files, whose species may grow several crowns
     stray_leaf_fraction: float = 0.0
+    # after the last step, leaves the game would decay (not persistent, more than 6 steps from a
+    # log: constraints.decaying_leaves) are drawn again with leaves ruled out, so a wide canopy that
+    # grew past the branch logs feeding it ends where the game would let it (air there, or a
+    # branch log where the network puts one). False keeps them (post-processing then makes every
+    # leaf persistent, so nothing decays in game either way)
+    redraw_decaying_leaves: bool = False
     # huge trees coarse to fine (sapling.model.coarse): sampled at big size, scaled by 1.5 about the
     # trunk, then leaves and the air near them re-predicted at huge size for half the steps. A
     # network trained on windows of huge trees lays out whole trees at big size but fills a whole

@@ -279,6 +279,9 @@ def test_one_nna_behaviour():
     rng = np.random.default_rng(1)
     same = one_nna(random_trees(rng, 40), random_trees(rng, 40))
     assert 0.3 <= same <= 0.7  # two draws from one distribution are hard to tell apart
+    few, many = random_trees(rng, 8), random_trees(rng, 64)
+    assert 0.35 <= one_nna(few, many) <= 0.65  # still so for 8 samples against 64 references
+    assert 0.35 <= one_nna(many, few) <= 0.65
     small = random_trees(rng, 8, trunk=(3, 5), radius=(1, 2))
     tall = random_trees(rng, 8, trunk=(12, 16), radius=(3, 4))
     assert one_nna(small, tall) == 1.0

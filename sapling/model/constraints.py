@@ -7,6 +7,7 @@
 * ``repair_mask``: what ``repair`` re-predicts (stray parts plus an air shell);
 * ``stray_leaves``: leaves a one-crown tree holds across a stacked-crown gap (a leaf on the ground
   patch, a sprig on the bare trunk), which the sampler draws again with leaves ruled out;
+* ``decaying_leaves``: leaves the game would decay (more than 6 steps from a log), drawn again the same way;
 * ``decoration_spots`` / ``place_decorations``: where an asked-for decoration could hang, and the
   most probable such spot for each one the sampler did not draw; ``decoration_bias``: the logit
   penalty on decorations nobody asked for.
@@ -211,6 +212,19 @@ def stray_leaves(grid: np.ndarray, vocab: BlockVocab, max_fraction: float) -> np
         stray_layers |= side & (layers > 0)
         layers = np.where(side, 0, layers)
     return leaves & stray_layers[None, :, None]
+
+
+def decaying_leaves(grid: np.ndarray, vocab: BlockVocab) -> np.ndarray:
+    """(X, Y, Z) ids -> (X, Y, Z) bool: the leaves the game would decay.
+
+    Not persistent and more than ``metrics.MAX_LEAF_DISTANCE`` face steps through leaves from a
+    log (``metrics.leaf_distance``, the game's rule): the edge of a wide canopy that grew without
+    the branch logs that would feed it.
+    """
+    from sapling.metrics import MAX_LEAF_DISTANCE, decaying_leaf_ids, leaf_distance
+
+    structure = Structure(grid, vocab)
+    return decaying_leaf_ids(vocab)[grid] & (leaf_distance(structure) > MAX_LEAF_DISTANCE)
 
 
 # --- decorations the prompt asks for ---

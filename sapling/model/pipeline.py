@@ -11,7 +11,8 @@ Checkpoint files are read by ``model.checkpoint``; the constraints the sampler a
 (species lock, trunk anchor, connectivity rejection) are pure functions in
 ``model.constraints``; ``__call__`` reads as its stages: encode the prompts, prepare
 the masked tokens, denoise (huge trees coarse to fine: ``model.coarse``; after the last step,
-stray leaves of one-crown trees drawn again and asked-for decorations added), repair, turn grids
+stray leaves of one-crown trees and leaves that would decay drawn again, asked-for decorations
+added), repair, turn grids
 into structures.
 """
 
@@ -196,8 +197,8 @@ class TreePipeline:
             if connected:
                 self._keep_connected(tokens, mask, newly, anchors, final=step == steps - 1)
                 newly = newly & ~mask
-            if step == steps - 1 and self.defaults.stray_leaf_fraction > 0:
-                self._redraw_stray_leaves(tokens, newly, emb, uncond, guidance_scale, locked, allowed)
+            if step == steps - 1:
+                self._redraw_leaves(tokens, newly, emb, uncond, guidance_scale, locked, bias)
             if step == steps - 1 and place and asked is not None and self.defaults.place_decorations:
                 placed = self._place_decorations(logits, tokens, before, asked, newly)
             if callback is not None:
@@ -212,24 +213,31 @@ class TreePipeline:
                 callback(StepEvent(step + 1, steps, pos, tokens[fixed].cpu().numpy(), self.vocab))
         return tokens, locked, placed
 
-    def _redraw_stray_leaves(self, tokens: torch.Tensor, newly: torch.Tensor, emb, uncond, guidance_scale: float,
-                             locked: list, allowed: torch.Tensor | None) -> None:
-        """Draw the stray leaves of one-crown trees (``constraints.stray_leaves``) again with leaves
-        (and the blocks the species lock rules out) excluded, in ``tokens`` and ``newly``: one
-        forward pass with them masked, the most probable remaining block at each."""
-        grids = tokens.cpu().numpy()
-        stray = np.zeros(grids.shape, dtype=bool)
-        for i, species in enumerate(locked):
-            if species in ONE_CROWN_SPECIES:
-                stray[i] = constraints.stray_leaves(grids[i], self.vocab, self.defaults.stray_leaf_fraction)
-        if not stray.any():
+    def _redraw_leaves(self, tokens: torch.Tensor, newly: torch.Tensor, emb, uncond, guidance_scale: float,
+                       locked: list, bias: torch.Tensor | None) -> None:
+        """Draw again the stray leaves of one-crown trees (``constraints.stray_leaves``, with
+        ``stray_leaf_fraction``) and the leaves that would decay (``constraints.decaying_leaves``, with
+        ``redraw_decaying_leaves``), in ``tokens`` and ``newly``: one forward pass with them masked,
+        then the most probable block at each with leaves ruled out and the step's ``bias`` added
+        (the species lock, the penalty on unasked decorations)."""
+        fraction, decaying = self.defaults.stray_leaf_fraction, self.defaults.redraw_decaying_leaves
+        if fraction <= 0 and not decaying:
             return
-        m = torch.from_numpy(stray).to(tokens.device)
+        grids = tokens.cpu().numpy()
+        redraw = np.zeros(grids.shape, dtype=bool)
+        for i, species in enumerate(locked):
+            if fraction > 0 and species in ONE_CROWN_SPECIES:
+                redraw[i] = constraints.stray_leaves(grids[i], self.vocab, fraction)
+            if decaying:
+                redraw[i] |= constraints.decaying_leaves(grids[i], self.vocab)
+        if not redraw.any():
+            return
+        m = torch.from_numpy(redraw).to(tokens.device)
         logits = self._logits(tokens.masked_fill(m, self.model.config.vocab_size), m, emb, uncond, guidance_scale)
-        ruled_out = torch.from_numpy(self.vocab.kind_ids == KIND_ID["leaves"]).to(tokens.device)[None]  # (1, V)
-        if allowed is not None:
-            ruled_out = ruled_out | ~allowed
-        logits = logits.masked_fill(ruled_out[:, :, None, None, None], float("-inf"))
+        if bias is not None:
+            logits += bias
+        leaves = torch.from_numpy(self.vocab.kind_ids == KIND_ID["leaves"]).to(tokens.device)
+        logits[:, leaves] = float("-inf")
         tokens[m] = logits.argmax(dim=1)[m]
         newly |= m
 

@@ -728,7 +728,9 @@ def _markdown(report: EvalReport) -> str:
         "Raw columns (conn. to one crown) measure the sampler's output; one crown is the share of trees "
         "whose leaf layers leave no gap of 3 or more layers (prompts of one-crown species only); post conn. "
         "and removed are after post-processing. 1-NNA, coverage and diversity use the voxel IoU distance against held-out "
-        f"corpus trees of the prompt's species (seeds from {s['reference_seed']:,}); ✗ marks a missed target.",
+        f"corpus trees of the prompt's species (seeds from {s['reference_seed']:,}); 1-NNA is the mean of the "
+        "nearest-neighbour accuracies on samples and on references (0.5: indistinguishable, 1: apart); "
+        "✗ marks a missed target.",
         "",
     ]
     return "\n".join(lines)
