@@ -357,13 +357,24 @@ def resolve_recipe(path: str | Path) -> Path:
 
 @functools.cache
 def _yaml_loader() -> type:
-    """PyYAML's safe loader, also reading ``1e-4`` as a number (YAML 1.1 wants ``1.0e-4``)."""
+    """PyYAML's safe loader, also reading ``1e-4`` as a number (YAML 1.1 wants ``1.0e-4``), and
+    refusing a key given twice in one mapping (PyYAML would keep the last one without a word)."""
     import re
 
     import yaml
 
     class Loader(yaml.SafeLoader):
-        pass
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:  # the mapping's own keys (a "<<" merge may be overridden)
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} is given twice", key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
 
     Loader.add_implicit_resolver(
         "tag:yaml.org,2002:float",

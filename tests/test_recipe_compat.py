@@ -345,6 +345,9 @@ def test_set_by_leaf_name():
 def test_cli_errors_are_one_line(tmp_path):
     bad = write(tmp_path / "bad.yaml", "model:\n  base_channels: [1\n")
     assert "is not valid YAML" in one_line_error(runner.invoke(app, ["train", "--config", str(bad), "--dry-run"]))
+    twice = write(tmp_path / "twice.yaml", "training:\n  num_epochs: 2\n  num_epochs: 3\n")  # which one was meant?
+    assert "key 'num_epochs' is given twice at line 3" in one_line_error(
+        runner.invoke(app, ["train", "--config", str(twice), "--dry-run"]))
     unknown = write(tmp_path / "unknown.yaml", "training: {learning_rat: 1}\n")
     assert "unknown key training.learning_rat" in one_line_error(
         runner.invoke(app, ["train", "--config", str(unknown), "--dry-run"]))
