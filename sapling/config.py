@@ -265,6 +265,9 @@ class TrainingConfig:
     learning_rate: float = 5e-5
     # passes over the training trees (the LR schedule spans all of them)
     num_epochs: int = 300
+    # stop after this many epochs while the schedule still spans num_epochs (null: run them all):
+    # reproduces a run stopped early on purpose, as the shipped model's phase 3 was (after 7 of 24)
+    stop_after_epochs: int | None = None
     # epochs of linear warmup before the cosine decay
     warmup_epochs: int = 10
     # stop when the validation loss stalls
@@ -320,6 +323,9 @@ class TrainingConfig:
                 raise ConfigError(f"training.{name} must be at least 1, got {getattr(self, name)}")
         if not 0 <= self.warmup_epochs <= self.num_epochs:
             raise ConfigError(f"training.warmup_epochs must be between 0 and num_epochs, got {self.warmup_epochs}")
+        if self.stop_after_epochs is not None and not 1 <= self.stop_after_epochs <= self.num_epochs:
+            raise ConfigError("training.stop_after_epochs must be between 1 and num_epochs (or null), "
+                              f"got {self.stop_after_epochs}")
         if not 0.0 <= self.text_drop_prob < 1.0:
             raise ConfigError(f"training.text_drop_prob must be in [0, 1), got {self.text_drop_prob}")
         if not 0.0 <= self.ema_decay < 1.0:

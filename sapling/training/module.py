@@ -130,7 +130,9 @@ class TreeDiffusionModule(L.LightningModule):
         t = self.config.training
         opt = torch.optim.AdamW(self.model.parameters(), lr=t.learning_rate, weight_decay=t.weight_decay,
                                 betas=(0.9, 0.99))
-        total = max(1, int(self.trainer.estimated_stepping_batches))
+        # the schedule spans num_epochs even when the run stops earlier (stop_after_epochs)
+        run_epochs = t.stop_after_epochs or t.num_epochs
+        total = max(1, int(self.trainer.estimated_stepping_batches * t.num_epochs / run_epochs))
         warmup = int(total * t.warmup_epochs / max(1, t.num_epochs))
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, warmup, total, t.min_lr_factor))
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}

@@ -89,7 +89,7 @@ def train(config: Config, resume: str | Path | None = None, root: str | Path = "
         callbacks.append(SampleEvaluation(t.sample_prompts, t.sample_every_n_epochs, t.sample_num_samples,
                                           config.sampling.sampling_steps, seed=t.seed, sizes=config.data.sizes))
     trainer = L.Trainer(
-        max_epochs=t.num_epochs,
+        max_epochs=t.stop_after_epochs or t.num_epochs,
         accelerator=t.accelerator,
         devices=t.devices,
         strategy=t.strategy,

@@ -83,6 +83,26 @@ def test_init_from_starts_a_new_run_from_the_checkpoints_ema_weights(tiny_run, t
     assert float(next(iter(after["optimizer_states"][0]["state"].values()))["step"]) == after["global_step"]
 
 
+def test_stop_after_epochs_ends_the_run_early_on_the_long_schedule(tiny_run, tmp_path):
+    """A run of 4 epochs stopped after 2 (``stop_after_epochs``) is where the full run is after 2:
+    half-way down its cosine, not at its end; resumed without the stop, it runs the other 2."""
+    ck = tiny_run.last_checkpoint
+    base = apply_overrides(config_to_dict(config_from_checkpoint(ck)), [
+        "training.num_epochs=4", "training.warmup_epochs=0", "training.sample_every_n_epochs=0",
+        "training.limit_train_batches=0.25", "training.min_lr_factor=0"])
+    stopped = train(config_from_dict(Config, apply_overrides(base, ["training.stop_after_epochs=2"])),
+                    root=tmp_path / "stopped", init_from=ck)
+    assert stopped.epochs == 2
+    raw = torch.load(stopped.last_checkpoint, map_location="cpu", weights_only=True)
+    lr = raw["lr_schedulers"][0]["_last_lr"][0]
+    peak = config_from_checkpoint(ck).training.learning_rate
+    assert lr == pytest.approx(peak * 0.5, rel=0.25)  # cos at half of the 4 epochs, not the end
+    with pytest.raises(ConfigError, match="stop_after_epochs must be between 1 and num_epochs"):
+        config_from_dict(Config, apply_overrides(base, ["training.stop_after_epochs=5"]))
+    rest = config_from_dict(Config, apply_overrides(base, ["training.stop_after_epochs=null"]))
+    assert train(rest, root=tmp_path / "stopped", resume=stopped.last_checkpoint).epochs == 4
+
+
 def test_init_from_refuses_another_architecture_or_resume_together(tiny_run, tmp_path):
     ck = tiny_run.last_checkpoint
     cfg = config_from_dict(Config, apply_overrides(config_to_dict(config_from_checkpoint(ck)),
