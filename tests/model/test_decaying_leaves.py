@@ -85,3 +85,19 @@ def test_the_sampler_draws_decaying_leaves_again_without_leaves(tiny_pipeline):
         assert leaf_decay_fraction(r) == 0.0 and VOCAB.kind_ids[r.blocks[9, 10, 8]] == KIND_ID["leaves"]
         streamed = {(x, y, z): s for e in events for x, y, z, s in e.blocks(i)}
         assert streamed[(10, 10, 8)] == VOCAB.states[LOG]  # the bridge hears of the new block
+
+
+def test_the_figure_script_draws_both_rows(tiny_checkpoint, tmp_path, monkeypatch):
+    import runpy
+    import sys
+    from pathlib import Path
+
+    from PIL import Image
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "decaying_leaves_figure.py"
+    out = tmp_path / "figure.png"
+    monkeypatch.setattr(sys, "argv", [str(script), "--checkpoint", str(tiny_checkpoint), "--num-samples", "2",
+                                      "--out", str(out)])
+    runpy.run_path(str(script), run_name="__main__")
+    with Image.open(out) as im:
+        assert im.width > 2 * im.height / 3 and im.height > 200  # two rows of two trees
