@@ -12,8 +12,7 @@ Checkpoint files are read by ``model.checkpoint``; the constraints the sampler a
 ``model.constraints``; ``__call__`` reads as its stages: encode the prompts, prepare
 the masked tokens, denoise (huge trees coarse to fine: ``model.coarse``; after the last step,
 stray leaves of one-crown trees and leaves that would decay drawn again, asked-for decorations
-added), repair, turn grids
-into structures.
+added), repair, turn grids into structures.
 """
 
 from __future__ import annotations
