@@ -161,6 +161,11 @@ class SampleConfig:
     guidance_scale: float = 1.0
     # scale of the annealed Gumbel noise on confidences: higher = more varied unmasking order
     temperature: float = 1.0
+    # added to the air logit of every forward pass. Training weighs air's loss by
+    # training.air_weight, which shifts the network's air probability by that factor, so trees come
+    # out denser than the corpus; log(1 / air_weight) undoes it (1.2 for 0.3; docs/MODEL.md, "Air
+    # weight undone"). 0 keeps the network's own odds
+    air_logit_bias: float = 0.0
     # "plain": MaskGIT as is; "connected": a solid block is only accepted when it touches (by faces)
     # the structure grown from an anchored trunk base. Measured on the shipped model (docs/MODEL.md):
     # plain trees are 97% fully connected raw and full-sized; connected ones never float but come
@@ -209,6 +214,8 @@ class SampleConfig:
             raise ConfigError(f"sampling.refine_fraction must be in (0, 1], got {self.refine_fraction}")
         if not 0.0 <= self.stray_leaf_fraction <= 1.0:
             raise ConfigError(f"sampling.stray_leaf_fraction must be in [0, 1], got {self.stray_leaf_fraction}")
+        if not math.isfinite(self.air_logit_bias):
+            raise ConfigError(f"sampling.air_logit_bias must be a finite number, got {self.air_logit_bias}")
         if self.guidance_scale < 0 or self.temperature < 0 or self.unasked_decoration_penalty < 0:
             raise ConfigError("sampling.guidance_scale, sampling.temperature and "
                               "sampling.unasked_decoration_penalty must not be negative")
