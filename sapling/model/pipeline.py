@@ -121,16 +121,14 @@ class TreePipeline:
         autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
         if uncond is None:
             with autocast:
-                return self._unweight_air(self.model(tokens, ratio, cond.tokens, cond.mask, cond.pooled).float())
-        both = torch.cat([tokens, tokens])
-        with autocast:
-            out = self.model(both, torch.cat([ratio, ratio]), uncond.tokens, uncond.mask, uncond.pooled).float()
-        c, u = out.chunk(2)
-        return self._unweight_air(u + guidance_scale * (c - u))
-
-    def _unweight_air(self, logits: torch.Tensor) -> torch.Tensor:
-        """(B, V, X, Y, Z) logits with ``air_logit_bias`` added to air (id 0), in place."""
-        if self.defaults.air_logit_bias:
+                logits = self.model(tokens, ratio, cond.tokens, cond.mask, cond.pooled).float()
+        else:
+            both = torch.cat([tokens, tokens])
+            with autocast:
+                out = self.model(both, torch.cat([ratio, ratio]), uncond.tokens, uncond.mask, uncond.pooled).float()
+            c, u = out.chunk(2)
+            logits = u + guidance_scale * (c - u)
+        if self.defaults.air_logit_bias:  # undo training's air weight (SampleConfig.air_logit_bias)
             logits[:, 0] += self.defaults.air_logit_bias
         return logits
 
