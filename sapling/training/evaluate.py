@@ -3,7 +3,8 @@
 ``evaluate(pipeline, prompts, ...)`` samples ``num_samples`` trees per prompt with
 the raw sampler output (``postprocess="none"``), measures every per-tree metric of
 DESIGN.md on them and on their post-processed form, compares each prompt's trees
-with held-out corpus trees of the prompt's species (1-NNA, coverage, diversity),
+with held-out corpus trees of the prompt's species and asked-for decorations (1-NNA,
+coverage, diversity),
 averages per prompt and over prompts, and checks the averages against the quality
 targets (``targets_for``). Into ``out`` it writes ``report.json`` (everything),
 ``report.md`` (tables) and one PNG sheet of the raw samples per prompt.
@@ -347,15 +348,21 @@ def _species_markdown(report: "EvalReport") -> list[str]:
 
 # --- reference trees ---
 
-def reference_trees(species: str | None, size: str, count: int, seed: int = REFERENCE_SEED) -> list[Structure]:
+def reference_trees(species: str | None, size: str, count: int, seed: int = REFERENCE_SEED,
+                    decorations: frozenset[str] | None = None) -> list[Structure]:
     """``count`` held-out corpus trees of ``species`` (any species for None) placed in ``size``.
 
     Types of the species grown for ``size`` (``TreeType.size``; any type of it when none
     is) are drawn in turn, as a corpus build does; trees too big
     for ``size`` are skipped, and a type that misses ``MAX_MISFITS`` times in a row
-    is dropped. May return fewer than ``count`` trees (none when no type fits).
+    is dropped. With ``decorations`` (what a prompt asks for, ``decorations_asked``), only
+    trees that carry exactly those of the ``SAID_DECORATIONS`` count: "mangrove tree" is
+    compared with mangroves without vines, as its captions would be, and "mangrove tree with
+    vines" with vined ones; when no tree of the species has them, the filter is dropped.
+    May return fewer than ``count`` trees (none when no type fits).
     """
     from sapling.training.corpus.base import REGISTRY
+    from sapling.training.corpus.captions import SAID_DECORATIONS
     from sapling.training.corpus.generate import generate_tree, tree_types
 
     rotation = [t for t in tree_types() if species is None or REGISTRY[t].species == species]
@@ -369,15 +376,22 @@ def reference_trees(species: str | None, size: str, count: int, seed: int = REFE
         tree_type = rotation[turn % len(rotation)]
         tree = generate_tree(tree_type, seed + drawn[tree_type])
         drawn[tree_type] += 1
-        try:
-            out.append(tree.structure.place_in(size))
-        except StructureError:
+        placed = None
+        if decorations is None or frozenset(tree.attributes["decorations"]) & SAID_DECORATIONS == decorations:
+            try:
+                placed = tree.structure.place_in(size)
+            except StructureError:
+                pass  # too big for the bucket: a misfit
+        if placed is None:  # a misfit or other decorations: both count as a miss
             misses[tree_type] += 1
             if misses[tree_type] >= MAX_MISFITS:
                 rotation.remove(tree_type)
             continue
+        out.append(placed)
         misses[tree_type] = 0
         turn += 1
+    if not out and decorations is not None and count:
+        return reference_trees(species, size, count, seed)
     return out
 
 
@@ -428,7 +442,7 @@ def evaluate(
     the pipeline's repair mode (same seed, so the same raw trees, then repaired and
     cleaned), ``none`` skips them. Set metrics compare the final trees (post-processed
     unless ``none``) with ``reference_count`` held-out corpus trees of the prompt's
-    species (0 skips them). With ``dataset`` (a model trained on imported data), the references
+    species carrying the decorations it asks for (``reference_trees``; 0 skips them). With ``dataset`` (a model trained on imported data), the references
     are that dataset's held-out structures and the default prompts their captions.
     ``progress``: a rich bar, none, or a ``(done, total)`` callable.
     Raises ``GenerationError``/``ConfigError`` for bad arguments before sampling anything.
@@ -447,7 +461,7 @@ def evaluate(
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     targets = targets_for(size)
-    references: dict[str | None, tuple[list[Structure], float | None]] = {}
+    references: dict[tuple[str | None, frozenset[str]], tuple[list[Structure], float | None]] = {}
     slugs: set[str] = set()
     results: list[PromptResult] = []
     with progress_bar(progress, len(prompts), "Evaluating") as advance:
@@ -456,16 +470,18 @@ def evaluate(
             species = species_from_prompt(prompt)
             raw, final, samples = _sample_prompt(pipeline, prompt, species, num_samples, size, steps,
                                                  guidance_scale, seed, postprocess)
-            if species not in references:
+            asked = decorations_asked(prompt)
+            key = (species, asked)
+            if key not in references:
                 if not reference_count:
                     refs = []
                 elif dataset is not None:
                     refs = dataset_references(dataset, species, size, reference_count)
                 else:
-                    refs = reference_trees(species, size, reference_count)
-                references[species] = (refs, diversity(refs) if len(refs) >= 2 else None)
-            refs, ref_div = references[species]
-            summary = _summarise(samples, final, refs, ref_div, species, decorations_asked(prompt))
+                    refs = reference_trees(species, size, reference_count, decorations=asked)
+                references[key] = (refs, diversity(refs) if len(refs) >= 2 else None)
+            refs, ref_div = references[key]
+            summary = _summarise(samples, final, refs, ref_div, species, asked)
             name = _unique(slug(prompt), slugs)
             preview = None
             if out_dir is not None:
@@ -728,7 +744,8 @@ def _markdown(report: EvalReport) -> str:
         "Raw columns (conn. to one crown) measure the sampler's output; one crown is the share of trees "
         "whose leaf layers leave no gap of 3 or more layers (prompts of one-crown species only); post conn. "
         "and removed are after post-processing. 1-NNA, coverage and diversity use the voxel IoU distance against held-out "
-        f"corpus trees of the prompt's species (seeds from {s['reference_seed']:,}); 1-NNA is the mean of the "
+        f"corpus trees of the prompt's species with the decorations it asks for and no others "
+        f"(seeds from {s['reference_seed']:,}); 1-NNA is the mean of the "
         "nearest-neighbour accuracies on samples and on references (0.5: indistinguishable, 1: apart); "
         "✗ marks a missed target.",
         "",

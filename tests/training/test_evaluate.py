@@ -11,6 +11,7 @@ from PIL import Image
 
 from sapling.blocks import SPECIES
 from sapling.errors import ConfigError, GenerationError, SaplingError
+from sapling.metrics import decorations_present
 from sapling.prompts import DEFAULT_PROMPTS, load_prompts, species_from_prompt
 from sapling.structure import SIZES
 from sapling.training.corpus.base import REGISTRY
@@ -142,6 +143,20 @@ def test_reference_trees_are_held_out_and_fit_the_size():
     assert len(reference_trees(None, "normal", 3)) == 3
     assert reference_trees("oak", "normal", 0) == []
 
+
+
+def test_reference_trees_carry_the_decorations_the_prompt_asks_for():
+    # Mangroves carry vines on about a third of the trees: "mangrove tree" (asks for none) is
+    # compared with vine-free mangroves, "mangrove tree with vines" with vined ones.
+    plain = reference_trees("mangrove", "normal", 6, decorations=frozenset())
+    vined = reference_trees("mangrove", "normal", 6, decorations=frozenset({"vines"}))
+    assert len(plain) == len(vined) == 6
+    assert all("vines" not in decorations_present(r) for r in plain)
+    assert all("vines" in decorations_present(r) for r in vined)
+    unfiltered = reference_trees("mangrove", "normal", 24)
+    assert any("vines" in decorations_present(r) for r in unfiltered)
+    # No oak carries cocoa (a jungle decoration): the filter is dropped rather than return nothing.
+    assert len(reference_trees("oak", "normal", 3, decorations=frozenset({"cocoa"}))) == 3
 
 # --- prompts ---
 
