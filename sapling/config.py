@@ -163,8 +163,9 @@ class SampleConfig:
     temperature: float = 1.0
     # added to the air logit of every forward pass. Training weighs air's loss by
     # training.air_weight, which shifts the network's air probability by that factor, so trees come
-    # out denser than the corpus; log(1 / air_weight) undoes it (1.2 for 0.3; docs/MODEL.md, "Air
-    # weight undone"). 0 keeps the network's own odds
+    # out denser than the corpus; log(1 / air_weight) undoes it all (1.2 for 0.3), half of that (the
+    # recipes' 0.6) brings trees to the corpus's size at every size without thinning big crowns to
+    # bare trunks (docs/MODEL.md, "Air weight undone"). 0 keeps the network's own odds
     air_logit_bias: float = 0.0
     # "plain": MaskGIT as is; "connected": a solid block is only accepted when it touches (by faces)
     # the structure grown from an anchored trunk base. Measured on the shipped model (docs/MODEL.md):
@@ -195,6 +196,11 @@ class SampleConfig:
     # branch log where the network puts one). False keeps them (post-processing then makes every
     # leaf persistent, so nothing decays in game either way)
     redraw_decaying_leaves: bool = False
+    # a tree whose leaves are under this share of its blocks (a bare trunk: the crown never came) is
+    # drawn again from scratch with its generator going on, up to MAX_CROWN_REDRAWS times (every
+    # built-in corpus tree is at least 24% leaves). 0 (off) suits imported files of rocks, grass or
+    # dead trees, which have no leaves
+    min_leaf_share: float = 0.0
     # huge trees coarse to fine (sapling.model.coarse): sampled at big size, scaled by 1.5 about the
     # trunk, then leaves and the air near them re-predicted at huge size for half the steps. A
     # network trained on windows of huge trees lays out whole trees at big size but fills a whole
@@ -214,6 +220,8 @@ class SampleConfig:
             raise ConfigError(f"sampling.refine_fraction must be in (0, 1], got {self.refine_fraction}")
         if not 0.0 <= self.stray_leaf_fraction <= 1.0:
             raise ConfigError(f"sampling.stray_leaf_fraction must be in [0, 1], got {self.stray_leaf_fraction}")
+        if not 0.0 <= self.min_leaf_share <= 1.0:
+            raise ConfigError(f"sampling.min_leaf_share must be in [0, 1], got {self.min_leaf_share}")
         if not math.isfinite(self.air_logit_bias):
             raise ConfigError(f"sampling.air_logit_bias must be a finite number, got {self.air_logit_bias}")
         if self.guidance_scale < 0 or self.temperature < 0 or self.unasked_decoration_penalty < 0:

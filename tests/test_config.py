@@ -93,6 +93,8 @@ def test_auto_precision_is_bf16_only_where_it_pays(monkeypatch):
     ("unasked_decoration_penalty", -1.0, "must not be negative"),
     ("stray_leaf_fraction", -0.1, "stray_leaf_fraction must be in"),
     ("stray_leaf_fraction", 1.5, "stray_leaf_fraction must be in"),
+    ("min_leaf_share", -0.1, "min_leaf_share must be in"),
+    ("min_leaf_share", 1.5, "min_leaf_share must be in"),
 ])
 def test_sampling_defaults_out_of_range_are_refused(key, value, match):
     from sapling.config import SampleConfig, config_from_dict

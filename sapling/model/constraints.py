@@ -214,6 +214,14 @@ def stray_leaves(grid: np.ndarray, vocab: BlockVocab, max_fraction: float) -> np
     return leaves & stray_layers[None, :, None]
 
 
+def crownless(grid: np.ndarray, vocab: BlockVocab, min_share: float) -> bool:
+    """(X, Y, Z) ids -> whether leaves are under ``min_share`` of the blocks (a bare trunk, or
+    nothing at all): a tree whose crown never came."""
+    kinds = vocab.kind_ids[grid]
+    solid = int(np.count_nonzero(grid))
+    return solid == 0 or np.count_nonzero(kinds == KIND_ID["leaves"]) < min_share * solid
+
+
 def decaying_leaves(grid: np.ndarray, vocab: BlockVocab) -> np.ndarray:
     """(X, Y, Z) ids -> (X, Y, Z) bool: the leaves the game would decay.
 
@@ -355,5 +363,5 @@ def place_decorations(log_probs: torch.Tensor, grid: np.ndarray, vocab: BlockVoc
     return placed
 
 
-__all__ = ["Anchor", "Placement", "SpeciesLock", "decoration_bias", "decoration_spots", "disconnected", "pick_anchors",
-           "place_decorations", "repair_mask", "species_lock", "stray_leaves"]
+__all__ = ["Anchor", "Placement", "SpeciesLock", "crownless", "decaying_leaves", "decoration_bias", "decoration_spots",
+           "disconnected", "pick_anchors", "place_decorations", "repair_mask", "species_lock", "stray_leaves"]

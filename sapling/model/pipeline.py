@@ -12,7 +12,7 @@ Checkpoint files are read by ``model.checkpoint``; the constraints the sampler a
 ``model.constraints``; ``__call__`` reads as its stages: encode the prompts, prepare
 the masked tokens, denoise (huge trees coarse to fine: ``model.coarse``; after the last step,
 stray leaves of one-crown trees and leaves that would decay drawn again, asked-for decorations
-added), repair, turn grids into structures.
+added; a tree that came without a crown drawn again), repair, turn grids into structures.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sapling.model import coarse, constraints
 from sapling.model.checkpoint import Checkpoint, bf16_pays, load_network, resolve_device
 from sapling.model.coarse import COARSE_SIZE
 from sapling.model.schedule import MaskSchedule, masked_fraction, uniform
-from sapling.model.text import TextEncoder
+from sapling.model.text import TextEmbedding, TextEncoder
 from sapling.model.unet3d import UNet3D
 from sapling.prompts import SpeciesPrior, decorations_asked, species_prior
 from sapling.structure import DEFAULT_SIZE, Structure, size_of
@@ -62,6 +62,9 @@ class StepEvent:
 
 
 StepCallback = Callable[[StepEvent], None]
+# Draws of a crownless tree after the first (SampleConfig.min_leaf_share): each costs a whole
+# sampling pass of the trees that need it; a prompt that never gives leaves still ends
+MAX_CROWN_REDRAWS = 3
 
 
 class TreePipeline:
@@ -316,12 +319,12 @@ class TreePipeline:
         connected = sampler == "connected"
         coarse_size = COARSE_SIZE.get(size) if d.coarse_to_fine else None
         if coarse_size is None:
-            tokens, mask = self._prepare_tokens(len(expanded), size)
-            tokens, locked, placed = self._denoise(tokens, mask, emb, uncond, guidance_scale, steps, gen, temperature,
-                                                   connected, None, callback, candidates, asked, True)
+            tokens, locked, placed, redrawn = self._draw(size, emb, uncond, guidance_scale, steps, gen, temperature,
+                                                         connected, callback, candidates, asked, True)
         else:
-            tokens, locked, placed = self._coarse_to_fine(coarse_size, size, emb, uncond, guidance_scale, steps, gen,
-                                                          temperature, connected, callback, candidates, asked)
+            tokens, locked, placed, redrawn = self._coarse_to_fine(coarse_size, size, emb, uncond, guidance_scale,
+                                                                   steps, gen, temperature, connected, callback,
+                                                                   candidates, asked)
         raw = tokens.cpu().numpy()  # the sampler's own output: what "raw" metrics describe
         if postprocess == "repair":
             tokens = self._repair(tokens, emb, uncond, guidance_scale, steps, gen, temperature,
@@ -335,6 +338,8 @@ class TreePipeline:
         for s, sp, want, added in zip(out, locked, asked, placed):
             s.metadata["species"] = _species_info(priors[s.metadata["prompt"]], sp, self.defaults.species_lock)
             s.metadata["decorations"] = {"asked": sorted(want), "placed": added}
+        for s, n in zip(out, redrawn):
+            s.metadata["crown_redraws"] = n
         seconds = (time.perf_counter() - start) / len(out)
         for s in out:
             s.metadata["seconds"] = round(seconds, 4)
@@ -345,10 +350,9 @@ class TreePipeline:
                         candidates: list, asked: list[frozenset[str]]) -> tuple[torch.Tensor, list, list]:
         """Sample at ``coarse_size``, scale each tree up to ``size`` (``coarse.upscale``) and re-predict
         its leaves and near air there (``coarse.refine_mask``) for half the steps, each tree keeping
-        the species it got; returns what ``_denoise`` does. Progress streams from the fine pass."""
-        tokens, mask = self._prepare_tokens(len(asked), coarse_size)
-        small, locked, _ = self._denoise(tokens, mask, emb, uncond, guidance_scale, steps, gen, temperature, connected,
-                                         None, None, candidates, asked, False)
+        the species it got; returns what ``_draw`` does. Progress streams from the fine pass."""
+        small, locked, _, redrawn = self._draw(coarse_size, emb, uncond, guidance_scale, steps, gen, temperature,
+                                               connected, None, candidates, asked, False)
         dims = size_of(size)
         grids = np.stack([coarse.upscale(g, dims) for g in small.cpu().numpy()])
         draws = uniform((len(asked), *dims), gen, self.device).cpu().numpy()
@@ -357,8 +361,36 @@ class TreePipeline:
         anchors = constraints.repair_mask(grids, self.vocab)[1] if connected else None
         mask = torch.from_numpy(remask).to(self.device)
         tokens = torch.from_numpy(grids).to(self.device).masked_fill(mask, self.model.config.vocab_size)
-        return self._denoise(tokens, mask, emb, uncond, guidance_scale, coarse.refine_steps(steps), gen, temperature,
-                             connected, anchors, callback, [(sp,) if sp else None for sp in locked], asked, True)
+        return (*self._denoise(tokens, mask, emb, uncond, guidance_scale, coarse.refine_steps(steps), gen,
+                               temperature, connected, anchors, callback, [(sp,) if sp else None for sp in locked],
+                               asked, True), redrawn)
+
+    def _draw(self, size: str, emb, uncond, guidance_scale: float, steps: int, gen: list[torch.Generator],
+              temperature: float, connected: bool, callback: StepCallback | None, candidates: list,
+              asked: list[frozenset[str]], place: bool) -> tuple[torch.Tensor, list, list, list[int]]:
+        """Sample fully masked ``size`` grids; a tree without a crown (``constraints.crownless``, with
+        ``min_leaf_share``) is drawn again, its generator going on (so still a function of its seed),
+        up to ``MAX_CROWN_REDRAWS`` times. Returns what ``_denoise`` does and, per sample, how many
+        redraws it took. Redraws do not stream: progress shows the first draw."""
+        tokens, mask = self._prepare_tokens(len(asked), size)
+        tokens, locked, placed = self._denoise(tokens, mask, emb, uncond, guidance_scale, steps, gen, temperature,
+                                               connected, None, callback, candidates, asked, place)
+        redrawn = [0] * len(asked)
+        share = self.defaults.min_leaf_share
+        for _ in range(MAX_CROWN_REDRAWS if share > 0 else 0):
+            grids = tokens.cpu().numpy()
+            bad = [i for i in range(len(asked)) if constraints.crownless(grids[i], self.vocab, share)]
+            if not bad:
+                break
+            fresh, fresh_mask = self._prepare_tokens(len(bad), size)
+            sub_emb, sub_uncond = _select(emb, bad), None if uncond is None else _select(uncond, bad, len(asked))
+            again, sp, added = self._denoise(fresh, fresh_mask, sub_emb, sub_uncond, guidance_scale, steps,
+                                             [gen[i] for i in bad], temperature, connected, None, None,
+                                             [candidates[i] for i in bad], [asked[i] for i in bad], place)
+            for j, i in enumerate(bad):
+                tokens[i], locked[i], placed[i] = again[j], sp[j], added[j]
+                redrawn[i] += 1
+        return tokens, locked, placed, redrawn
 
     def species_priors(self, prompts: Sequence[str]) -> dict[str, SpeciesPrior]:
         """Per distinct prompt, its ``SpeciesPrior``: the word lists, and for prompts without a known
@@ -382,8 +414,6 @@ class TreePipeline:
         emb = self.text_encoder.encode(prompts).to(self.device)
         if guidance_scale == 1.0:
             return emb, None
-        from sapling.model.text import TextEmbedding
-
         return emb, TextEmbedding.cat([emb, self.text_encoder.empty(len(prompts)).to(self.device)])
 
     def _prepare_tokens(self, batch: int, size: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -447,6 +477,14 @@ class TreePipeline:
         # Training data puts the trunk on the centre column; the base is its lowest log layer.
         s.origin = (grid.shape[0] // 2, 0 if base is None else base, grid.shape[2] // 2)
         return s
+
+
+def _select(emb: TextEmbedding, rows: list[int], half: int | None = None) -> TextEmbedding:
+    """The embedding of samples ``rows``; with ``half`` (a guided batch: ``half`` prompted rows, then
+    as many null ones) the prompted and null rows of each, in the same layout."""
+    index = rows if half is None else rows + [half + i for i in rows]
+    idx = torch.tensor(index, device=emb.tokens.device)
+    return TextEmbedding(emb.tokens[idx], emb.mask[idx], emb.pooled[idx])
 
 
 def _species_info(prior: SpeciesPrior, locked: str | None, lock: bool) -> dict[str, Any]:
