@@ -23,6 +23,8 @@ def test_shipped_checkpoint_is_small_and_complete():
     # (docs/MODEL.md)
     assert ck.sample_config.coarse_to_fine and ck.sample_config.unasked_decoration_penalty > 0
     assert ck.sample_config.stray_leaf_fraction == 0.1 and ck.sample_config.redraw_decaying_leaves
+    # half of training's air weight undone, crownless trees drawn again: as config/cpu.yaml says
+    assert ck.sample_config.air_logit_bias == 0.6 and ck.sample_config.min_leaf_share == 0.1
 
 
 def test_shipped_model_grows_a_connected_oak():
