@@ -215,11 +215,17 @@ def stray_leaves(grid: np.ndarray, vocab: BlockVocab, max_fraction: float) -> np
 
 
 def crownless(grid: np.ndarray, vocab: BlockVocab, min_share: float) -> bool:
-    """(X, Y, Z) ids -> whether leaves are under ``min_share`` of the blocks (a bare trunk, or
-    nothing at all): a tree whose crown never came."""
-    kinds = vocab.kind_ids[grid]
-    solid = int(np.count_nonzero(grid))
-    return solid == 0 or np.count_nonzero(kinds == KIND_ID["leaves"]) < min_share * solid
+    """(X, Y, Z) ids -> whether the main structure (``metrics.main_structure``, by faces: what
+    ``repair`` keeps) is under ``min_share`` leaves: a bare trunk, a trunk whose crown floats
+    apart (repair would re-grow it with the connected sampler, which starves crowns, or drop it),
+    or nothing at all. A tree whose crown never came."""
+    from sapling.metrics import main_structure
+
+    main = main_structure(Structure(grid, vocab), "face")
+    if main is None or not main.any():
+        return True
+    leaves = int(np.count_nonzero(main & (vocab.kind_ids[grid] == KIND_ID["leaves"])))
+    return leaves < min_share * int(np.count_nonzero(main))
 
 
 def decaying_leaves(grid: np.ndarray, vocab: BlockVocab) -> np.ndarray:

@@ -1,25 +1,28 @@
-"""Crownless trees drawn again: a tree whose leaves are under ``sampling.min_leaf_share`` of its blocks
-(``constraints.crownless``) is sampled again from scratch by ``TreePipeline``."""
+"""Crownless trees drawn again: a tree whose main structure is under ``sampling.min_leaf_share`` leaves
+(``constraints.crownless``: a bare trunk, or one whose crown floats apart) is sampled again from
+scratch by ``TreePipeline``."""
 
 from dataclasses import replace
 
 import numpy as np
 from sapling.blocks import KIND_ID, BlockVocab
+from sapling.metrics import main_structure
 from sapling.model.constraints import crownless
 from sapling.model.pipeline import MAX_CROWN_REDRAWS, TreePipeline
-from sapling.structure import SIZES
+from sapling.structure import SIZES, Structure
 
 VOCAB = BlockVocab.default()
 LOG, LEAF, GRASS = (VOCAB.id(s) for s in ("minecraft:oak_log[axis=y]", "minecraft:oak_leaves[persistent=false]",
                                               "minecraft:grass_block"))
 
 
-def _tree(leaves: int) -> np.ndarray:
-    """(16, 16, 16) ids: a 3x3 grass patch, an 8-log trunk and ``leaves`` leaves on top of it."""
+def _tree(leaves: int, floating: bool = False) -> np.ndarray:
+    """(16, 16, 16) ids: a 3x3 grass patch, an 8-log trunk (y 1..8) and a row of ``leaves`` leaves
+    on its top (or, ``floating``, two blocks above it)."""
     g = np.zeros(SIZES["normal"], dtype=np.int16)
     g[7:10, 0, 7:10] = GRASS
     g[8, 1:9, 8] = LOG
-    g[0:leaves, 12, 0] = LEAF
+    g[8, 11 if floating else 9, 8:8 + leaves] = LEAF
     return g
 
 
@@ -27,6 +30,7 @@ def test_a_bare_trunk_is_crownless_and_a_crowned_tree_is_not():
     assert crownless(_tree(0), VOCAB, 0.1)  # 17 blocks, no leaf
     assert crownless(_tree(1), VOCAB, 0.1)  # 1 of 18 blocks
     assert not crownless(_tree(2), VOCAB, 0.1)  # 2 of 19 blocks: over a tenth
+    assert crownless(_tree(8, floating=True), VOCAB, 0.1)  # the crown floats: the trunk is bare
     assert not crownless(_tree(0), VOCAB, 0.0)  # off
     assert crownless(np.zeros((4, 4, 4), dtype=np.int16), VOCAB, 0.1)  # nothing came at all
 
@@ -48,10 +52,16 @@ def test_crownless_trees_are_drawn_again_as_a_function_of_their_seed(tiny_pipeli
     assert not np.array_equal(on[0].blocks, on[1].blocks)
 
 
+def _main_leaf_share(tree: Structure) -> float:
+    main = main_structure(tree, "face")
+    if main is None:
+        return 0.0
+    return float((main & (tree.kinds() == KIND_ID["leaves"])).sum() / main.sum())
+
+
 def test_only_the_crownless_tree_of_a_batch_is_drawn_again(tiny_pipeline):
     trees = _pipe(tiny_pipeline)("oak tree", num_samples=4, seed=0, postprocess="none")
-    shares = [np.isin(t.blocks, np.flatnonzero(VOCAB.kind_ids == KIND_ID["leaves"])).sum() / max(1, np.count_nonzero(t.blocks))
-              for t in trees]
+    shares = [_main_leaf_share(t) for t in trees]
     threshold = float(np.median(shares))  # about half the trees fall under it
     assert min(shares) < threshold <= max(shares)
     redone = _pipe(tiny_pipeline, min_leaf_share=threshold)("oak tree", num_samples=4, seed=0, postprocess="none")
