@@ -196,10 +196,10 @@ class SampleConfig:
     # branch log where the network puts one). False keeps them (post-processing then makes every
     # leaf persistent, so nothing decays in game either way)
     redraw_decaying_leaves: bool = False
-    # a tree whose leaves are under this share of its blocks (a bare trunk: the crown never came) is
-    # drawn again from scratch with its generator going on, up to MAX_CROWN_REDRAWS times (every
-    # built-in corpus tree is at least 24% leaves). 0 (off) suits imported files of rocks, grass or
-    # dead trees, which have no leaves
+    # a tree whose main structure (by faces) is under this share of leaves (a bare trunk, a crown
+    # floating apart that repair would lose) is drawn again from scratch with its generator going
+    # on, up to pipeline.MAX_CROWN_REDRAWS times (every built-in corpus tree is at least 24% leaves).
+    # 0 (off) suits imported files of rocks, grass or dead trees, which have no leaves
     min_leaf_share: float = 0.0
     # huge trees coarse to fine (sapling.model.coarse): sampled at big size, scaled by 1.5 about the
     # trunk, then leaves and the air near them re-predicted at huge size for half the steps. A
