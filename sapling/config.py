@@ -18,7 +18,7 @@ import functools
 import math
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence, TypeVar
 
@@ -182,7 +182,8 @@ class SampleConfig:
     # logit penalty on decoration blocks (vines, cocoa, bee nests, hanging moss) the prompt does not
     # name. The built-in corpus names every such decoration in every caption of a tree that has
     # it, so "jungle tree" should get none; its recipes set this. 0 (off) suits imported files,
-    # whose captions never name them: there vines are part of what "jungle tree" means
+    # whose captions never name them: there vines are part of what "jungle tree" means (`sapling
+    # train` turns this and the other CORPUS_SAMPLING_RULES off for data.dataset)
     unasked_decoration_penalty: float = 0.0
     # after the last step, a tree of a one-crown species (metrics.ONE_CROWN_SPECIES) whose leaf
     # layers leave a gap has the leaves on the gap's smaller side drawn again with leaves ruled
@@ -199,7 +200,8 @@ class SampleConfig:
     # a tree whose main structure (by faces) is under this share of leaves (a bare trunk, a crown
     # floating apart that repair would lose) is drawn again from scratch with its generator going
     # on, up to pipeline.MAX_CROWN_REDRAWS times (every built-in corpus tree is at least 24% leaves).
-    # 0 (off) suits imported files of rocks, grass or dead trees, which have no leaves
+    # 0 (off) suits imported files of rocks, grass or dead trees, which have no leaves (and is what
+    # `sapling train` sets for data.dataset)
     min_leaf_share: float = 0.0
     # huge trees coarse to fine (sapling.model.coarse): sampled at big size, scaled by 1.5 about the
     # trunk, then leaves and the air near them re-predicted at huge size for half the steps. A
@@ -227,6 +229,23 @@ class SampleConfig:
         if self.guidance_scale < 0 or self.temperature < 0 or self.unasked_decoration_penalty < 0:
             raise ConfigError("sampling.guidance_scale, sampling.temperature and "
                               "sampling.unasked_decoration_penalty must not be negative")
+
+
+# Sampler rules that describe the built-in corpus, not structures in general: its captions name
+# every decoration, its one-crown species grow one crown, its leaves reach a log, every tree is a
+# quarter leaves. Off (these values) for a model trained on an imported dataset (``for_dataset``).
+CORPUS_SAMPLING_RULES: dict[str, float | bool] = {
+    "unasked_decoration_penalty": 0.0,
+    "stray_leaf_fraction": 0.0,
+    "redraw_decaying_leaves": False,
+    "min_leaf_share": 0.0,
+}
+
+
+def for_dataset(sampling: SampleConfig) -> tuple[SampleConfig, list[str]]:
+    """``sampling`` with the ``CORPUS_SAMPLING_RULES`` off, and the names of those that were on."""
+    on = [k for k, off in CORPUS_SAMPLING_RULES.items() if getattr(sampling, k) != off]
+    return replace(sampling, **{k: CORPUS_SAMPLING_RULES[k] for k in on}), on
 
 
 @dataclass(frozen=True)

@@ -102,3 +102,15 @@ def test_sampling_defaults_out_of_range_are_refused(key, value, match):
     with pytest.raises(ConfigError, match=match):
         config_from_dict(SampleConfig, {key: value}, prefix="sampling.")
     assert getattr(config_from_dict(SampleConfig, {key: 1.0}), key) == 1.0
+
+
+def test_for_dataset_turns_off_the_corpus_rules_only():
+    from sapling.config import CORPUS_SAMPLING_RULES, SampleConfig, for_dataset
+
+    corpus = SampleConfig(min_leaf_share=0.1, stray_leaf_fraction=0.1, redraw_decaying_leaves=True,
+                          unasked_decoration_penalty=4.0, air_logit_bias=0.6, sampling_steps=16)
+    off, dropped = for_dataset(corpus)
+    assert sorted(dropped) == sorted(CORPUS_SAMPLING_RULES)
+    assert all(getattr(off, k) == v for k, v in CORPUS_SAMPLING_RULES.items())
+    assert off.air_logit_bias == 0.6 and off.sampling_steps == 16  # not the corpus's: kept
+    assert for_dataset(off) == (off, [])

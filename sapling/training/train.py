@@ -19,7 +19,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger
 
 from sapling.blocks import BlockVocab
-from sapling.config import LOGS_DIR, Config, apply_overrides, config_from_dict, config_to_dict
+from sapling.config import LOGS_DIR, Config, apply_overrides, config_from_dict, config_to_dict, for_dataset
 from sapling.errors import ConfigError, ModelError
 from sapling.training.callbacks import CurvePlot, SampleEvaluation
 from sapling.training.data import TreeDataModule, data_vocab
@@ -63,6 +63,12 @@ def train(config: Config, resume: str | Path | None = None, root: str | Path = "
     """
     if resume and init_from:
         raise ConfigError("--resume and --init-from exclude each other: resume continues a run, init-from starts one")
+    if config.data.dataset is not None:
+        sampling, dropped = for_dataset(config.sampling)
+        if dropped:
+            config = replace(config, sampling=sampling)
+            print(f"data.dataset: sampling rules written for the built-in corpus are off in this run's checkpoints "
+                  f"({', '.join(dropped)}); scripts/export_model.py --set turns one back on")
     t = config.training
     root = Path(root)
     L.seed_everything(t.seed, workers=True, verbose=False)

@@ -46,7 +46,9 @@ def mixed_run(mixed, tmp_path_factory):
     root = tmp_path_factory.mktemp("mixed_run")
     cwd = os.getcwd()
     try:
-        return train(tiny_recipe(mixed), root=root)
+        # The corpus's sampler rules, as config/cpu.yaml sets them: a dataset run turns them off.
+        return train(tiny_recipe(mixed, "sampling.min_leaf_share=0.1", "sampling.redraw_decaying_leaves=true",
+                                 "sampling.unasked_decoration_penalty=4"), root=root)
     finally:
         os.chdir(cwd)
 
@@ -58,6 +60,13 @@ def test_the_model_takes_the_datasets_vocabulary(mixed, mixed_run):
     assert ckpt.vocab == vocab and ckpt.model_config.vocab_size == len(vocab)
     assert ckpt.state_dict["head.weight"].shape[0] == len(vocab)
     assert list(mixed_run.log_dir.joinpath("checkpoints").glob("samples-epoch=*.png"))  # the sample check ran
+
+
+def test_a_dataset_run_turns_the_corpus_sampling_rules_off(mixed_run):
+    # Rocks and flowers have no leaves, and the dataset's captions never name its vines.
+    sampling = Checkpoint.load(mixed_run.last_checkpoint).sample_config
+    assert sampling.min_leaf_share == 0.0 and sampling.unasked_decoration_penalty == 0.0
+    assert not sampling.redraw_decaying_leaves and sampling.stray_leaf_fraction == 0.0
 
 
 def _as_in_data(state: str) -> str:
