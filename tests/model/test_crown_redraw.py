@@ -5,6 +5,7 @@ scratch by ``TreePipeline``."""
 from dataclasses import replace
 
 import numpy as np
+
 from sapling.blocks import KIND_ID, BlockVocab
 from sapling.metrics import main_structure
 from sapling.model.constraints import crownless
