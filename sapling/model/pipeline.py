@@ -377,19 +377,24 @@ class TreePipeline:
                                                connected, None, callback, candidates, asked, place)
         redrawn = [0] * len(asked)
         share = self.defaults.min_leaf_share
-        for _ in range(MAX_CROWN_REDRAWS if share > 0 else 0):
-            grids = tokens.cpu().numpy()
-            bad = [i for i in range(len(asked)) if constraints.crownless(grids[i], self.vocab, share)]
+        if share <= 0:
+            return tokens, locked, placed, redrawn
+        grids = tokens.cpu().numpy()
+        bad = [i for i in range(len(asked)) if constraints.crownless(grids[i], self.vocab, share)]
+        for _ in range(MAX_CROWN_REDRAWS):
             if not bad:
                 break
             fresh, fresh_mask = self._prepare_tokens(len(bad), size)
-            sub_emb, sub_uncond = _select(emb, bad), None if uncond is None else _select(uncond, bad, len(asked))
-            again, sp, added = self._denoise(fresh, fresh_mask, sub_emb, sub_uncond, guidance_scale, steps,
+            # a guided batch holds the prompted rows, then as many null ones: take both of each tree
+            sub_uncond = None if uncond is None else uncond.take(bad + [len(asked) + i for i in bad])
+            again, sp, added = self._denoise(fresh, fresh_mask, emb.take(bad), sub_uncond, guidance_scale, steps,
                                              [gen[i] for i in bad], temperature, connected, None, None,
                                              [candidates[i] for i in bad], [asked[i] for i in bad], place)
             for j, i in enumerate(bad):
                 tokens[i], locked[i], placed[i] = again[j], sp[j], added[j]
                 redrawn[i] += 1
+            again_grids = again.cpu().numpy()  # only the trees just drawn need looking at again
+            bad = [i for j, i in enumerate(bad) if constraints.crownless(again_grids[j], self.vocab, share)]
         return tokens, locked, placed, redrawn
 
     def species_priors(self, prompts: Sequence[str]) -> dict[str, SpeciesPrior]:
@@ -477,14 +482,6 @@ class TreePipeline:
         # Training data puts the trunk on the centre column; the base is its lowest log layer.
         s.origin = (grid.shape[0] // 2, 0 if base is None else base, grid.shape[2] // 2)
         return s
-
-
-def _select(emb: TextEmbedding, rows: list[int], half: int | None = None) -> TextEmbedding:
-    """The embedding of samples ``rows``; with ``half`` (a guided batch: ``half`` prompted rows, then
-    as many null ones) the prompted and null rows of each, in the same layout."""
-    index = rows if half is None else rows + [half + i for i in rows]
-    idx = torch.tensor(index, device=emb.tokens.device)
-    return TextEmbedding(emb.tokens[idx], emb.mask[idx], emb.pooled[idx])
 
 
 def _species_info(prior: SpeciesPrior, locked: str | None, lock: bool) -> dict[str, Any]:

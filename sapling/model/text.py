@@ -41,6 +41,11 @@ class TextEmbedding:
     def to(self, device: torch.device | str) -> "TextEmbedding":
         return TextEmbedding(self.tokens.to(device), self.mask.to(device), self.pooled.to(device))
 
+    def take(self, rows: list[int]) -> "TextEmbedding":
+        """The embedding of batch rows ``rows``, in that order."""
+        idx = torch.tensor(rows, device=self.tokens.device)
+        return TextEmbedding(self.tokens[idx], self.mask[idx], self.pooled[idx])
+
     @staticmethod
     def cat(parts: list["TextEmbedding"]) -> "TextEmbedding":
         """Concatenate along the batch (e.g. prompts + null condition for guidance)."""

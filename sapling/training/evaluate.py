@@ -442,7 +442,8 @@ def evaluate(
     the pipeline's repair mode (same seed, so the same raw trees, then repaired and
     cleaned), ``none`` skips them. Set metrics compare the final trees (post-processed
     unless ``none``) with ``reference_count`` held-out corpus trees of the prompt's
-    species carrying the decorations it asks for (``reference_trees``; 0 skips them). With ``dataset`` (a model trained on imported data), the references
+    species carrying the decorations it asks for (``reference_trees``; 0 skips them). With
+    ``dataset`` (a model trained on imported data), the references
     are that dataset's held-out structures and the default prompts their captions.
     ``progress``: a rich bar, none, or a ``(done, total)`` callable.
     Raises ``GenerationError``/``ConfigError`` for bad arguments before sampling anything.

@@ -77,4 +77,3 @@ def test_an_all_air_network_ends_after_the_redraws(tiny_pipeline):
     trees = _pipe(tiny_pipeline, air_logit_bias=40.0, min_leaf_share=0.1)("oak tree", num_samples=2,
                                                                           postprocess="none")
     assert all(t.num_blocks == 0 and t.metadata["crown_redraws"] == MAX_CROWN_REDRAWS for t in trees)
-
